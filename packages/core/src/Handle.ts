@@ -1,0 +1,118 @@
+/**
+ * Everything needed to find an operation again after this process lost track of it: to
+ * resume polling a "still pending" refund or reversal, or to reconcile one whose outcome is
+ * unknown. A handle is plain data; it serialises with Schema and as a compact token.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import * as Encoding from "effect/Encoding"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { Amount } from "./Amount.js"
+import { OutTradeNo, Syssn, Udid } from "./Identifiers.js"
+import { TxDateTime } from "./TxDateTime.js"
+
+/**
+ * A refund: `out_trade_no` is the refund's own id (its idempotency key), `syssn` the payment
+ * refunded, `txdtm` the request time sent with it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class RefundHandle extends Schema.TaggedClass<RefundHandle>("@effect-qfpay/core/RefundHandle")(
+  "RefundHandle",
+  {
+    syssn: Syssn,
+    out_trade_no: OutTradeNo,
+    txamt: Amount,
+    txdtm: TxDateTime,
+    udid: Schema.optional(Udid),
+    /** The refund's own transaction number, once QFPay has given it. */
+    refund_syssn: Schema.optional(Syssn)
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  get operation(): "refund" {
+    return "refund"
+  }
+}
+
+/**
+ * A reversal or close of a payment that had not completed, named by its `syssn` or
+ * `out_trade_no`; `txamt` and `txdtm` are the original payment's.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class CancelHandle extends Schema.TaggedClass<CancelHandle>("@effect-qfpay/core/CancelHandle")(
+  "CancelHandle",
+  {
+    operation: Schema.Literal("reversal", "close"),
+    syssn: Schema.optional(Syssn),
+    out_trade_no: Schema.optional(OutTradeNo),
+    txamt: Amount,
+    txdtm: TxDateTime,
+    udid: Schema.optional(Udid),
+    /** The reversal's / close's own transaction number, once QFPay has given it. */
+    cancel_syssn: Schema.optional(Syssn)
+  }
+) {}
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Handle = Schema.Union(RefundHandle, CancelHandle).annotations({ identifier: "Handle" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Handle = RefundHandle | CancelHandle
+
+/**
+ * A handle as URL-safe text: base64url of its JSON encoding. Fit for a command line.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const HandleFromToken: Schema.Schema<Handle, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.parseJson(Handle),
+  {
+    strict: true,
+    decode: (token, _, ast) =>
+      Either.match(Encoding.decodeBase64UrlString(token.trim()), {
+        onLeft: () => ParseResult.fail(new ParseResult.Type(ast, token, "expected a handle token")),
+        onRight: (json) => ParseResult.succeed(json)
+      }),
+    encode: (json) => ParseResult.succeed(Encoding.encodeBase64Url(json))
+  }
+).annotations({ identifier: "HandleToken" })
+
+/**
+ * @since 0.1.0
+ * @category conversions
+ */
+export const toToken = (handle: Handle): string => Schema.encodeSync(HandleFromToken)(handle)
+
+/**
+ * @since 0.1.0
+ * @category conversions
+ */
+export const fromToken = (token: string): Either.Either<Handle, ParseResult.ParseError> =>
+  Schema.decodeEither(HandleFromToken)(token)
+
+/**
+ * A short description, for messages: "refund ABC… of payment 2019…".
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const describe = (handle: Handle): string =>
+  handle._tag === "RefundHandle"
+    ? `refund ${handle.out_trade_no} of ${handle.txamt} cents on payment ${handle.syssn}`
+    : `${handle.operation} of payment ${handle.syssn ?? handle.out_trade_no} (${handle.txamt} cents)`

@@ -1,0 +1,128 @@
+/**
+ * Poll the transaction enquiry until an "in progress" operation settles.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type { Handle } from "./Handle.js"
+import type { SendError } from "./internal/engine.js"
+import * as Observe from "./internal/observe.js"
+import { type Counters, fromRow } from "./internal/receipts.js"
+import { isTransient, nextDelay } from "./internal/retry.js"
+import * as Stepper from "./internal/stepper.js"
+import type { PollPolicy } from "./PollPolicy.js"
+import { PollProgress } from "./PollProgress.js"
+import { QFPayConfig } from "./QFPayConfig.js"
+import { type InvalidRequest, type Rejected, StillPending } from "./QFPayError.js"
+import type { Receipt } from "./Receipt.js"
+import type { Transport } from "./Transport.js"
+
+/**
+ * The ways polling ends without a receipt.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PollError = Rejected | StillPending | InvalidRequest | SendError
+
+/** @internal */
+export const pollWith = (
+  handle: Handle,
+  policy: PollPolicy,
+  counters: Counters,
+  lastCode: string | undefined
+): Effect.Effect<Receipt, PollError, QFPayConfig | Transport> =>
+  Effect.gen(function*() {
+    const progress = yield* PollProgress
+    const started = yield* Clock.currentTimeMillis
+    const deadlineAt = started + Duration.toMillis(policy.deadline)
+    const stepper = Stepper.make(policy.schedule)
+    let delay = Duration.toMillis(policy.firstDelay)
+    let polls = 0
+    let last = lastCode
+    while (true) {
+      const now = yield* Clock.currentTimeMillis
+      // No enquiry starts after the deadline.
+      if (now + delay > deadlineAt) break
+      if (delay > 0) yield* Effect.sleep(Duration.millis(delay))
+      polls++
+      counters.enquiries++
+      const result = yield* Effect.either(Observe.observe(handle))
+      let seen: Observe.Observation | undefined
+      if (Either.isLeft(result)) {
+        // An enquiry that failed in transit says nothing about the operation: keep polling.
+        if (!isTransient(result.left)) return yield* Effect.fail(result.left)
+      } else {
+        seen = result.right
+        switch (seen._tag) {
+          case "Settled":
+            return fromRow(handle, seen.row, counters)
+          case "Failed":
+            return yield* Effect.fail(Observe.failedError(handle, seen))
+          case "Conflict":
+            return yield* Effect.fail(Observe.conflictError(handle, seen.row))
+          case "Pending":
+            last = seen.code
+            break
+          case "Absent":
+            last = seen.code ?? last
+            break
+        }
+      }
+      const next = yield* nextDelay(stepper, seen)
+      yield* progress.onEnquiry({
+        handle,
+        attempt: polls,
+        lastCode: last,
+        nextIn: Option.map(next, Duration.millis)
+      })
+      if (Option.isNone(next)) break
+      delay = next.value
+    }
+    const elapsed = (yield* Clock.currentTimeMillis) - started
+    return yield* Effect.fail(
+      new StillPending({
+        handle,
+        ...(last === undefined ? {} : { lastCode: last }),
+        attempts: polls,
+        elapsed: Duration.millis(elapsed)
+      })
+    )
+  })
+
+/**
+ * Asks the transaction enquiry about an operation until it leaves the "in progress" class.
+ *
+ * - settled: the receipt;
+ * - a definite failure: `Rejected`, with the operation's code;
+ * - the schedule ends or the deadline passes first: `StillPending`, carrying the handle (and
+ *   the last code seen), so that polling can resume later, in this process or another.
+ *
+ * Uses the configured `PollPolicy` unless one is given. Enquiries that fail in transit count
+ * as attempts and polling continues.
+ *
+ * @since 0.1.0
+ * @category polling
+ */
+export const pollUntilSettled = (
+  handle: Handle,
+  policy?: PollPolicy
+): Effect.Effect<Receipt, PollError, QFPayConfig | Transport> =>
+  Effect.flatMap(
+    QFPayConfig,
+    (config) => pollWith(handle, policy ?? config.poll, { attempts: 0, enquiries: 0 }, undefined)
+  )
+    .pipe(
+      Effect.withSpan("QFPay.pollUntilSettled", {
+        captureStackTrace: false,
+        attributes: {
+          "qfpay.operation": handle._tag === "RefundHandle" ? "refund" : handle.operation,
+          "qfpay.out_trade_no": handle.out_trade_no ?? "",
+          "qfpay.syssn": handle.syssn ?? ""
+        }
+      })
+    )

@@ -1,0 +1,45 @@
+/**
+ * What a settled refund, reversal or close reports.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { Amount } from "./Amount.js"
+import { Currency } from "./Currency.js"
+import { OutTradeNo, Syssn } from "./Identifiers.js"
+import { TxDateTime } from "./TxDateTime.js"
+
+/**
+ * How settlement was established: the submit answer itself (`response`), a transaction
+ * enquiry (`enquiry`), or, after an attempt whose outcome was unknown, QFPay's "already
+ * cancelled / closed" answer to the resubmission (`already-done`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ConfirmedBy = Schema.Literal("response", "enquiry", "already-done")
+
+/**
+ * A settled operation. `syssn` is the new transaction number of the refund / reversal / close
+ * when QFPay gave one; `orig_syssn` the original payment; `out_trade_no` the refund's own id
+ * (refund) or the original payment's (reversal, close).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Receipt extends Schema.Class<Receipt>("@effect-qfpay/core/Receipt")({
+  operation: Schema.Literal("refund", "reversal", "close"),
+  syssn: Schema.optional(Syssn),
+  orig_syssn: Schema.optional(Syssn),
+  out_trade_no: Schema.optional(OutTradeNo),
+  txamt: Amount,
+  txcurrcd: Schema.optional(Currency),
+  txdtm: Schema.optional(TxDateTime),
+  sysdtm: Schema.optional(TxDateTime),
+  respcd: Schema.String,
+  confirmed_by: ConfirmedBy,
+  /** How many submit attempts were made (1 unless retried or resubmitted). */
+  attempts: Schema.Number,
+  /** How many enquiries were made. */
+  enquiries: Schema.Number
+}) {}

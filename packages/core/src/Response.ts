@@ -1,0 +1,188 @@
+/**
+ * What QFPay answers (PROTOCOL.md §4). Decoding is lenient about the wire (numbers as strings
+ * or numbers, `respcd` as `"0000"` or `0`, blank values as absent, unknown fields ignored) and
+ * precise about the result (an `Amount`, a `TxDateTime`, a four-character `respcd`).
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { AmountFromWire } from "./Amount.js"
+import { Currency } from "./Currency.js"
+import { OutTradeNo, Syssn } from "./Identifiers.js"
+import { intFromWire, optionalAmount, optionalWire, Text } from "./internal/wire.js"
+import { PayTypeFromWire } from "./PayType.js"
+import { ResponseCode } from "./ResponseCode.js"
+import { TxDateTime } from "./TxDateTime.js"
+
+/**
+ * The answer to a refund, reversal or close. `syssn` is the **new** transaction number of the
+ * refund / reversal; `orig_syssn` is the original payment.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OperationResponse = Schema.Struct({
+  respcd: ResponseCode,
+  resperr: Schema.optional(Text),
+  respmsg: Schema.optional(Text),
+  syssn: optionalWire(Syssn),
+  orig_syssn: optionalWire(Syssn),
+  out_trade_no: optionalWire(OutTradeNo),
+  txamt: optionalAmount(AmountFromWire),
+  txcurrcd: optionalWire(Currency),
+  txdtm: optionalWire(TxDateTime),
+  sysdtm: optionalWire(TxDateTime),
+  paydtm: optionalWire(TxDateTime),
+  chnlsn: Schema.optional(Text),
+  chnlsn2: Schema.optional(Text),
+  udid: Schema.optional(Text),
+  cardcd: Schema.optional(Text),
+  cash_fee: Schema.optional(Text),
+  cash_fee_type: Schema.optional(Text),
+  cash_refund_fee: Schema.optional(Text),
+  cash_refund_fee_type: Schema.optional(Text),
+  surcharge_fee: Schema.optional(Text),
+  surcharge_rate: Schema.optional(Text)
+}).annotations({ identifier: "OperationResponse" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type OperationResponse = typeof OperationResponse.Type
+
+/**
+ * The smallest part of any answer: its code and messages. Decoded first, so that a rejection
+ * is reported as a rejection even when its other fields are odd.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Envelope = Schema.Struct({
+  respcd: ResponseCode,
+  resperr: Schema.optional(Text),
+  respmsg: Schema.optional(Text)
+}).annotations({ identifier: "Envelope" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Envelope = typeof Envelope.Type
+
+/**
+ * The `cancel` flag of an enquiry row.
+ *
+ * @since 0.1.0
+ * @category cancel
+ */
+export const Cancel = {
+  /** Not cancelled. */
+  none: 0,
+  /** CPM: reversed or refunded. */
+  cpmReversed: 1,
+  /** MPM: cancelled. */
+  mpmCancelled: 2,
+  /** Refunded in full. */
+  refunded: 3,
+  /** Pre-authorisation finished. */
+  preAuthFinished: 4,
+  /** Partially refunded. */
+  partiallyRefunded: 5
+} as const
+
+/**
+ * @since 0.1.0
+ * @category cancel
+ */
+export const describeCancel = (cancel: number): string => {
+  switch (cancel) {
+    case 0:
+      return "not cancelled"
+    case 1:
+      return "reversed or refunded (CPM)"
+    case 2:
+      return "cancelled (MPM)"
+    case 3:
+      return "refunded"
+    case 4:
+      return "pre-authorisation finished"
+    case 5:
+      return "partially refunded"
+    default:
+      return `cancel state ${cancel}`
+  }
+}
+
+/**
+ * One transaction in an enquiry answer: a payment, or a refund (`origssn` names its payment).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const QueryRow = Schema.Struct({
+  syssn: Syssn,
+  out_trade_no: optionalWire(OutTradeNo),
+  origssn: optionalWire(Syssn),
+  order_type: Schema.optional(Text),
+  pay_type: optionalWire(PayTypeFromWire),
+  txamt: optionalAmount(AmountFromWire),
+  txcurrcd: optionalWire(Currency),
+  txdtm: optionalWire(TxDateTime),
+  sysdtm: optionalWire(TxDateTime),
+  paydtm: optionalWire(TxDateTime),
+  cancel: optionalWire(intFromWire(0, 99, "a cancel flag")),
+  respcd: ResponseCode,
+  errmsg: Schema.optional(Text),
+  chnlsn: Schema.optional(Text),
+  cash_fee: Schema.optional(Text),
+  cash_fee_type: Schema.optional(Text),
+  cash_refund_fee: Schema.optional(Text),
+  cash_refund_fee_type: Schema.optional(Text),
+  exchange_rate: Schema.optional(Text)
+}).annotations({ identifier: "QueryRow" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type QueryRow = typeof QueryRow.Type
+
+/**
+ * The answer to an enquiry.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const QueryResponse = Schema.Struct({
+  respcd: ResponseCode,
+  resperr: Schema.optional(Text),
+  respmsg: Schema.optional(Text),
+  page: optionalWire(intFromWire(0, 1_000_000, "a page number")),
+  page_size: optionalWire(intFromWire(0, 1_000, "a page size")),
+  data: Schema.optionalWith(Schema.Array(QueryRow), { default: () => [] })
+}).annotations({ identifier: "QueryResponse" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type QueryResponse = typeof QueryResponse.Type
+
+/**
+ * Whether an enquiry row is a refund (rather than a payment).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isRefundRow = (row: QueryRow): boolean =>
+  row.order_type !== undefined ? row.order_type === "refund" : row.origssn !== undefined
+
+/**
+ * Whether an enquiry row is a payment.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isPaymentRow = (row: QueryRow): boolean =>
+  row.order_type !== undefined ? row.order_type === "payment" : row.origssn === undefined
