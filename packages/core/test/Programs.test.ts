@@ -316,7 +316,7 @@ describe("typed errors", () => {
   })
 
   it.effect("UnexpectedResponse surfaces from an enquiry that keeps answering HTML", () => {
-    const { fake, layer } = setup((f) => {
+    const { layer } = setup((f) => {
       for (let i = 0; i < 10; i++) {
         f.fault(Endpoint.query.path, { _tag: "Body", body: "<html>gateway</html>", apply: false })
       }

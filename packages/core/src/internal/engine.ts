@@ -11,7 +11,6 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { Endpoint } from "../Endpoint.js"
-import * as Log from "./log.js"
 import { QFPayConfig } from "../QFPayConfig.js"
 import type { Service as ConfigService } from "../QFPayConfig.js"
 import { RateLimited, type TransportError, UnexpectedResponse } from "../QFPayError.js"
@@ -19,6 +18,7 @@ import type { Envelope } from "../Response.js"
 import * as ResponseCode from "../ResponseCode.js"
 import * as Signature from "../Signature.js"
 import { Transport, type TransportResponse } from "../Transport.js"
+import * as Log from "./log.js"
 
 /** @internal */
 export interface Sent {
