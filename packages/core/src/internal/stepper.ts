@@ -24,7 +24,8 @@ export const make = <Out, In>(schedule: Schedule.Schedule<Out, In>): Stepper<In>
       Effect.map(Effect.suspend(() => schedule.step(now, input, state)), ([next, _, decision]) => {
         state = next
         if (ScheduleDecision.isDone(decision)) return Option.none()
-        return Option.some(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
+        // Whole milliseconds: jittered schedules produce fractions nobody needs.
+        return Option.some(Math.max(0, Math.round(ScheduleIntervals.start(decision.intervals) - now)))
       })
   }
 }

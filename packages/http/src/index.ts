@@ -1,0 +1,31 @@
+/**
+ * @since 0.1.0
+ */
+
+/**
+ * QFPay's hosts, or any base URL.
+ *
+ * @since 0.1.0
+ */
+export * as Environment from "./Environment.js"
+
+/**
+ * The transport over `@effect/platform`'s `HttpClient`, and its layers.
+ *
+ * @since 0.1.0
+ */
+export * as HttpTransport from "./HttpTransport.js"
+
+/**
+ * Verifying and handling QFPay's asynchronous notifications.
+ *
+ * @since 0.1.0
+ */
+export * as NotificationHandler from "./NotificationHandler.js"
+
+/**
+ * Client-side rate limiting to QFPay's documented limits.
+ *
+ * @since 0.1.0
+ */
+export * as RateLimit from "./RateLimit.js"

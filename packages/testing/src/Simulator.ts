@@ -1,0 +1,324 @@
+/**
+ * The simulated QFPay as an Effect service: one model of the server (state, rules, behaviour,
+ * faults) that both the in-memory transport and the sandbox HTTP server serve. Time comes
+ * from `Clock`, so `TestClock` drives settlement and latency in tests.
+ *
+ * @since 0.1.0
+ */
+import { Endpoint } from "@effect-qfpay/core"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Behaviour from "./Behaviour.js"
+import * as FaultPlan from "./FaultPlan.js"
+import { type Credential, type LogEntry, Model, type NewPayment, type Rules, type Transaction, type WireAnswer, type WireRequest } from "./Model.js"
+
+export type {
+  /**
+   * @since 0.1.0
+   */
+  Credential,
+  /**
+   * @since 0.1.0
+   */
+  LogEntry,
+  /**
+   * @since 0.1.0
+   */
+  NewPayment,
+  /**
+   * @since 0.1.0
+   */
+  Rules,
+  /**
+   * @since 0.1.0
+   */
+  Transaction,
+  /**
+   * @since 0.1.0
+   */
+  WireAnswer,
+  /**
+   * @since 0.1.0
+   */
+  WireRequest
+}
+
+/**
+ * The demo credentials of the sandbox: public, for tests and demos only.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const demoCredential: Credential = {
+  appCode: "SANDBOX0APPCODE0000000000000001",
+  clientKey: "SANDBOX0CLIENTKEY000000000000001"
+}
+
+/**
+ * The result of serving one request: an HTTP answer, or a connection that failed (`applied`
+ * says whether the request was applied before it did).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Served =
+  | { readonly _tag: "Answer"; readonly answer: WireAnswer }
+  | { readonly _tag: "Lost"; readonly applied: boolean }
+
+/**
+ * A payment could not be created as asked.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidPayment extends Schema.TaggedError<InvalidPayment>("@effect-qfpay/testing/InvalidPayment")(
+  "InvalidPayment",
+  { reason: Schema.String }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `cannot create the payment: ${this.reason}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** The credential the test layer signs with. */
+  readonly credential: Credential
+  /** Serves one request as QFPay would, faults included. */
+  readonly serve: (request: WireRequest) => Effect.Effect<Served>
+  /** Creates a payment directly (paid unless `state` says otherwise). */
+  readonly createPayment: (payment: NewPayment) => Effect.Effect<Transaction, InvalidPayment>
+  /** Outcomes for the next operations on this `out_trade_no` (a refund's own, or a payment's). */
+  readonly script: (out_trade_no: string, ...outcomes: ReadonlyArray<Behaviour.Outcome>) => Effect.Effect<void>
+  /** The policy for operations without a script. */
+  readonly setBehaviour: (policy: Behaviour.Policy) => Effect.Effect<void>
+  /** Faults for the next requests they match (explicit rules go before the plan). */
+  readonly addFaults: (...rules: ReadonlyArray<FaultPlan.Rule>) => Effect.Effect<void>
+  readonly setFaultPlan: (plan: FaultPlan.Plan) => Effect.Effect<void>
+  readonly clearFaults: Effect.Effect<void>
+  readonly setRules: (rules: Partial<Rules>) => Effect.Effect<void>
+  readonly rules: Effect.Effect<Rules>
+  readonly transactions: Effect.Effect<ReadonlyArray<Transaction>>
+  /** A transaction by `syssn` or `out_trade_no`. */
+  readonly transaction: (id: string) => Effect.Effect<Option.Option<Transaction>>
+  readonly refundsOf: (syssn: string) => Effect.Effect<ReadonlyArray<Transaction>>
+  /** The sum of the settled refunds of a payment. */
+  readonly refundedTotal: (syssn: string) => Effect.Effect<number>
+  readonly requestLog: Effect.Effect<ReadonlyArray<LogEntry>>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Simulator extends Context.Tag("@effect-qfpay/testing/Simulator")<Simulator, Service>() {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Default: the demo credential. The first one is what the test layer signs with. */
+  readonly credentials?: ReadonlyArray<Credential> | undefined
+  readonly rules?: Partial<Rules> | undefined
+  readonly behaviour?: Behaviour.Policy | undefined
+  readonly faults?: FaultPlan.Plan | undefined
+  /** Distinguishes transaction numbers of several simulators. */
+  readonly node?: number | undefined
+}
+
+const lower = (headers: Readonly<Record<string, string>>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value
+  return out
+}
+
+const HTML = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
+
+/**
+ * A new simulator.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Service> =>
+  Effect.sync(() => {
+    const credentials = options.credentials ?? [demoCredential]
+    const model = new Model({ credentials, rules: options.rules, policy: options.behaviour, node: options.node })
+    let plan = options.faults ?? FaultPlan.none
+    let fallback = options.behaviour ?? Behaviour.alwaysSucceed
+    const scripts = new Map<string, Array<Behaviour.Outcome>>()
+    const rules: Array<{ rule: FaultPlan.Rule; left: number }> = []
+
+    // Scripts first, then the policy.
+    model.policy = {
+      decide: (op) => {
+        const queue = op.out_trade_no === undefined ? undefined : scripts.get(op.out_trade_no)
+        const next = queue?.shift()
+        return next ?? fallback.decide(op)
+      }
+    }
+
+    const faultFor = (info: FaultPlan.RequestInfo): FaultPlan.Fault | undefined => {
+      for (const entry of rules) {
+        if (entry.left <= 0) continue
+        const r = entry.rule
+        if (r.operation !== undefined && r.operation !== info.operation) continue
+        if (r.match !== undefined && !r.match(info)) continue
+        entry.left--
+        return r.fault
+      }
+      return plan.decide(info)
+    }
+
+    const serve = (raw: WireRequest): Effect.Effect<Served> =>
+      Effect.gen(function*() {
+        const request: WireRequest = { ...raw, headers: lower(raw.headers) }
+        const endpoint = Endpoint.byPath(request.path)
+        const start = yield* Clock.currentTimeMillis
+        const base = {
+          at: start,
+          method: request.method,
+          path: request.path,
+          operation: endpoint?.operation,
+          params: request.params,
+          contentType: request.headers["content-type"],
+          raw: request.raw,
+          appCode: request.headers["x-qf-appcode"],
+          signature: request.headers["x-qf-sign"],
+          signType: request.headers["x-qf-signtype"]
+        }
+        if (endpoint === undefined) {
+          model.record({ ...base, signatureOk: false, respcd: undefined, fault: undefined, applied: false })
+          return { _tag: "Answer", answer: { status: 404, headers: { "content-type": "text/plain" }, body: "not found" } }
+        }
+        if (endpoint.method !== request.method.toUpperCase()) {
+          model.record({ ...base, signatureOk: false, respcd: undefined, fault: undefined, applied: false })
+          return {
+            _tag: "Answer",
+            answer: { status: 405, headers: { "content-type": "text/plain", allow: endpoint.method }, body: "method not allowed" }
+          }
+        }
+        const { credential, ok } = model.authenticate(request)
+        const index = model.log.length
+        let fault = faultFor({ operation: endpoint.operation, params: request.params, index })
+        if (fault?._tag === "Latency") {
+          yield* Effect.sleep(Duration.millis(fault.millis))
+          fault = undefined
+        }
+        const now = yield* Clock.currentTimeMillis
+        const log = (respcd: string | undefined, applied: boolean) =>
+          model.record({ ...base, at: now, signatureOk: ok, respcd, fault: fault?._tag, applied })
+        if (fault !== undefined) {
+          switch (fault._tag) {
+            case "LostBefore":
+              log(undefined, false)
+              return { _tag: "Lost", applied: false }
+            case "RateLimited":
+              log(undefined, false)
+              return {
+                _tag: "Answer",
+                answer: {
+                  status: 429,
+                  headers: {
+                    "content-type": "text/plain",
+                    ...(fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) })
+                  },
+                  body: "too many requests"
+                }
+              }
+            case "ServerError":
+            case "NonJson":
+              if (!fault.applied) {
+                log(undefined, false)
+                return {
+                  _tag: "Answer",
+                  answer: {
+                    status: fault._tag === "ServerError" ? fault.status : 200,
+                    headers: { "content-type": "text/html" },
+                    body: HTML
+                  }
+                }
+              }
+          }
+        }
+        const result = credential === undefined || !ok
+          ? {
+            answer: { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ respcd: "1108", resperr: "Signature error", respmsg: "" }) },
+            respcd: "1108",
+            applied: false
+          }
+          : model.answer(endpoint, request, credential, now)
+        log(result.respcd, result.applied)
+        if (fault === undefined) return { _tag: "Answer", answer: result.answer }
+        switch (fault._tag) {
+          case "LostAfter":
+            return { _tag: "Lost", applied: result.applied }
+          case "ServerError":
+            return {
+              _tag: "Answer",
+              answer: { status: fault.status, headers: { "content-type": "text/html" }, body: HTML }
+            }
+          case "NonJson":
+            return { _tag: "Answer", answer: { status: 200, headers: { "content-type": "text/html" }, body: HTML } }
+          case "TruncatedJson":
+            return {
+              _tag: "Answer",
+              answer: { ...result.answer, body: result.answer.body.slice(0, Math.max(1, Math.floor(result.answer.body.length / 2))) }
+            }
+          default:
+            return { _tag: "Answer", answer: result.answer }
+        }
+      })
+
+    const now = Clock.currentTimeMillis
+    const service: Service = {
+      credential: credentials[0],
+      serve,
+      createPayment: (payment) =>
+        Effect.flatMap(now, (t) =>
+          Either.match(model.createPayment(payment, t), {
+            onLeft: (reason) => Effect.fail(new InvalidPayment({ reason })),
+            onRight: Effect.succeed
+          })),
+      script: (out_trade_no, ...outcomes) =>
+        Effect.sync(() => {
+          const queue = scripts.get(out_trade_no)
+          if (queue === undefined) scripts.set(out_trade_no, [...outcomes])
+          else queue.push(...outcomes)
+        }),
+      setBehaviour: (policy) => Effect.sync(() => (fallback = policy)),
+      addFaults: (...added) => Effect.sync(() => rules.push(...added.map((rule) => ({ rule, left: rule.times ?? 1 })))),
+      setFaultPlan: (next) => Effect.sync(() => (plan = next)),
+      clearFaults: Effect.sync(() => {
+        rules.length = 0
+        plan = FaultPlan.none
+      }),
+      setRules: (next) => Effect.sync(() => (model.rules = { ...model.rules, ...next })),
+      rules: Effect.sync(() => model.rules),
+      transactions: Effect.map(now, (t) => model.transactions(t)),
+      transaction: (id) => Effect.map(now, (t) => Option.fromNullable(model.transaction(id, t))),
+      refundsOf: (syssn) => Effect.map(now, (t) => model.refundsOf(syssn, t)),
+      refundedTotal: (syssn) => Effect.map(now, (t) => model.transaction(syssn, t)?.refunded ?? 0),
+      requestLog: Effect.sync(() => [...model.log])
+    }
+    return service
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<Simulator> => Layer.effect(Simulator, make(options))

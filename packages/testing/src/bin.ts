@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/**
+ * Runs the sandbox server in the foreground: `qfpay-sandbox [--host 127.0.0.1] [--port 8080]`.
+ * Prints the base URL and the demo app code; the client key is the documented demo key.
+ *
+ * @since 0.1.0
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as SandboxServer from "./SandboxServer.js"
+
+const args = process.argv.slice(2)
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : undefined
+}
+const port = Number(flag("port") ?? "8080")
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port: expected a port number from 0 to 65535, got ${flag("port")}`)
+  process.exit(1)
+}
+
+const main = Effect.gen(function*() {
+  const sandbox = yield* SandboxServer.SandboxServer
+  yield* Console.log(`QFPay sandbox listening on ${sandbox.url}`)
+  yield* Console.log(`app code ${sandbox.simulator.credential.appCode} (demo credentials; admin routes under ${sandbox.url}${SandboxServer.ADMIN_PREFIX}/)`)
+  return yield* Effect.never
+})
+
+NodeRuntime.runMain(
+  main.pipe(Effect.provide(SandboxServer.layer({ host: flag("host") ?? "127.0.0.1", port })), Effect.asVoid),
+  { disableErrorReporting: false }
+)
+
