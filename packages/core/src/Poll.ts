@@ -69,7 +69,8 @@ export const pollWith = (
             last = seen.code
             break
           case "Absent":
-            last = seen.code ?? last
+            // A cancellation shows through its payment, whose own code is not the operation's.
+            last = last ?? seen.code
             break
         }
       }

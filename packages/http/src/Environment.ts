@@ -40,7 +40,9 @@ export const resolve = (value: string): Either.Either<string, string> => {
     url = new URL(text)
   } catch {
     return Either.left(
-      `expected production, test, sandbox or a base URL such as https://openapi-sg.qfapi.com, got ${JSON.stringify(value)}`
+      `expected production, test, sandbox or a base URL such as https://openapi-sg.qfapi.com, got ${
+        JSON.stringify(value)
+      }`
     )
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {

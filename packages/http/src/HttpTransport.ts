@@ -76,7 +76,7 @@ const codesOf = (cause: unknown): ReadonlyArray<string> => {
     const code = (current as { readonly code?: unknown }).code
     if (typeof code === "string") codes.push(code)
     const errors = (current as { readonly errors?: unknown }).errors
-    if (Array.isArray(errors)) for (const e of errors) codes.push(...codesOf(e))
+    if (Array.isArray(errors)) { for (const e of errors) codes.push(...codesOf(e)) }
     current = (current as { readonly cause?: unknown }).cause
   }
   return codes
@@ -100,7 +100,13 @@ export const toTransportError = (
 ): QFPayError.TransportError => {
   if (error._tag === "RequestError") {
     if (error.reason === "InvalidUrl" || error.reason === "Encode") {
-      return new QFPayError.TransportError({ endpoint, reason: "Connect", ambiguous: false, detail: error.message, cause: error })
+      return new QFPayError.TransportError({
+        endpoint,
+        reason: "Connect",
+        ambiguous: false,
+        detail: error.message,
+        cause: error
+      })
     }
     const codes = codesOf(error.cause)
     const sent = !codes.some((code) => neverSent.has(code))
@@ -232,7 +238,9 @@ export const layer = (
 export const fromEnv: Config.Config<Options & QFPayConfig.Options> = Config.all([
   QFPayConfig.fromEnv,
   Config.string("QFPAY_ENV").pipe(
-    Config.mapOrFail((value) => Either.mapLeft(Environment.resolve(value), (message) => ConfigError.InvalidData([], message)))
+    Config.mapOrFail((value) =>
+      Either.mapLeft(Environment.resolve(value), (message) => ConfigError.InvalidData([], message))
+    )
   ),
   Config.option(
     Config.number("QFPAY_TIMEOUT").pipe(

@@ -22,7 +22,11 @@ for (const client of Object.keys(clients) as Array<keyof typeof clients>) {
         const receipt = yield* refund({ syssn: payment.syssn, txamt: 300, udid: "till 1" })
         expect(receipt.txamt).toBe(300)
         const [entry] = yield* sim.requestLog
-        expect([entry.method, entry.path, entry.contentType]).toEqual(["POST", "/trade/v1/refund", "application/x-www-form-urlencoded"])
+        expect([entry.method, entry.path, entry.contentType]).toEqual([
+          "POST",
+          "/trade/v1/refund",
+          "application/x-www-form-urlencoded"
+        ])
         expect(entry.appCode).toBe(sim.credential.appCode)
         expect(entry.signType).toBeUndefined()
         const fromBody = Object.fromEntries(new URLSearchParams(entry.raw!))
@@ -39,7 +43,11 @@ for (const client of Object.keys(clients) as Array<keyof typeof clients>) {
         expect(receipt.operation).toBe("close")
         const entry = (yield* sim.requestLog).find((e) => e.operation === "close")!
         expect(entry.method).toBe("GET")
-        expect(Object.fromEntries(new URLSearchParams(entry.raw!))).toEqual({ syssn: payment.syssn, txamt: "300", txdtm: payment.txdtm })
+        expect(Object.fromEntries(new URLSearchParams(entry.raw!))).toEqual({
+          syssn: payment.syssn,
+          txamt: "300",
+          txdtm: payment.txdtm
+        })
         expect(entry.signatureOk).toBe(true)
       }).pipe(Effect.provide(overHttp(client))))
   })
@@ -66,7 +74,14 @@ describe("flows over HTTP", () => {
     Effect.gen(function*() {
       const sim = yield* Simulator.Simulator
       const payment = yield* sim.createPayment({ txamt: 1000 })
-      yield* sim.setBehaviour({ decide: () => ({ _tag: "Pending", code: "1145", settles: { _tag: "AfterEnquiries", count: 3 }, failWith: undefined }) })
+      yield* sim.setBehaviour({
+        decide: () => ({
+          _tag: "Pending",
+          code: "1145",
+          settles: { _tag: "AfterEnquiries", count: 3 },
+          failWith: undefined
+        })
+      })
       const receipt = yield* refund({ syssn: payment.syssn, txamt: 1000 })
       expect(receipt.enquiries).toBe(3)
       expect((yield* sim.requestLog).filter((e) => e.operation === "query")).toHaveLength(3)
@@ -128,11 +143,15 @@ describe("transport failures", () => {
           })
         })
         const refused = yield* Effect.flip(
-          Effect.flatMap(Transport.Transport, (t) => t.send({ endpoint: Endpoint.query, params: {}, headers: {} })).pipe(
-            Effect.provide(
-              HttpTransport.layerTransport({ environment: `http://127.0.0.1:${port}` }).pipe(Layer.provide(clients[client]), Layer.orDie)
+          Effect.flatMap(Transport.Transport, (t) => t.send({ endpoint: Endpoint.query, params: {}, headers: {} }))
+            .pipe(
+              Effect.provide(
+                HttpTransport.layerTransport({ environment: `http://127.0.0.1:${port}` }).pipe(
+                  Layer.provide(clients[client]),
+                  Layer.orDie
+                )
+              )
             )
-          )
         )
         expect([refused.reason, refused.ambiguous]).toEqual(["Connect", false])
 
@@ -150,7 +169,9 @@ describe("transport failures", () => {
     Effect.gen(function*() {
       const sim = yield* Simulator.Simulator
       const transport = yield* Transport.Transport
-      yield* sim.addFaults({ fault: FaultPlan.rateLimited(7) }, { fault: FaultPlan.serverError(502, false) }, { fault: FaultPlan.nonJson(false) })
+      yield* sim.addFaults({ fault: FaultPlan.rateLimited(7) }, { fault: FaultPlan.serverError(502, false) }, {
+        fault: FaultPlan.nonJson(false)
+      })
       const send = transport.send({ endpoint: Endpoint.query, params: { syssn: "1" }, headers: {} })
       const limited = yield* send
       expect([limited.status, limited.headers["retry-after"]]).toEqual([429, "7"])
@@ -161,7 +182,8 @@ describe("transport failures", () => {
 })
 
 describe("configuration", () => {
-  const env = (vars: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(vars))))
+  const env = (vars: Record<string, string>) =>
+    Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(vars))))
   const build = (vars: Record<string, string>) =>
     Effect.either(Layer.build(HttpTransport.layerConfig().pipe(Layer.provide(clients.undici)))).pipe(
       Effect.scoped,
@@ -170,7 +192,12 @@ describe("configuration", () => {
 
   it.effect("reads QFPAY_* from the environment", () =>
     Effect.gen(function*() {
-      const ok = yield* build({ QFPAY_APP_CODE: "APP", QFPAY_CLIENT_KEY: "SECRET", QFPAY_ENV: "test", QFPAY_MCHID: "M1" })
+      const ok = yield* build({
+        QFPAY_APP_CODE: "APP",
+        QFPAY_CLIENT_KEY: "SECRET",
+        QFPAY_ENV: "test",
+        QFPAY_MCHID: "M1"
+      })
       expect(Either.isRight(ok)).toBe(true)
       if (Either.isRight(ok)) {
         const config = Context.get(ok.right, QFPayConfig.QFPayConfig)
@@ -188,7 +215,12 @@ describe("configuration", () => {
       expect(Either.isLeft(missingEnv) && String(missingEnv.left)).toContain("QFPAY_ENV")
       const badEnv = yield* build({ QFPAY_APP_CODE: "APP", QFPAY_CLIENT_KEY: "K", QFPAY_ENV: "staging" })
       expect(Either.isLeft(badEnv) && String(badEnv.left)).toContain("QFPAY_ENV")
-      const badSign = yield* build({ QFPAY_APP_CODE: "APP", QFPAY_CLIENT_KEY: "K", QFPAY_ENV: "test", QFPAY_SIGN_TYPE: "SHA1" })
+      const badSign = yield* build({
+        QFPAY_APP_CODE: "APP",
+        QFPAY_CLIENT_KEY: "K",
+        QFPAY_ENV: "test",
+        QFPAY_SIGN_TYPE: "SHA1"
+      })
       expect(Either.isLeft(badSign) && String(badSign.left)).toContain("QFPAY_SIGN_TYPE")
       expect(Either.isLeft(badSign) && String(badSign.left)).not.toContain("\"K\"")
     }))
@@ -217,4 +249,3 @@ describe("SHA-256", () => {
       expect(entry.signature).toBe(Signature.sign(entry.params, sim.credential.clientKey, "SHA256"))
     }).pipe(Effect.provide(overHttp("undici", { signType: "SHA256" }))))
 })
-

@@ -1,7 +1,6 @@
-
 import { NotificationHandler } from "@effect-qfpay/http"
-import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpServer from "@effect/platform/HttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Redacted } from "effect"
 import { createHash } from "node:crypto"
@@ -36,7 +35,7 @@ const server = Layer.unwrapEffect(Effect.sync(() =>
   )
 )).pipe(Layer.provideMerge(NodeHttpServer.layer(() => Http.createServer(), { port: 0, host: "127.0.0.1" })))
 
-const deliver = (raw: string | Uint8Array, signature?: string) =>
+const deliver = (raw: string, signature?: string) =>
   Effect.flatMap(HttpServer.HttpServer, (s) =>
     Effect.promise(async () => {
       const address = s.address as HttpServer.TcpAddress
@@ -92,15 +91,25 @@ describe("NotificationHandler", () => {
     const bytes = new TextEncoder().encode(body)
     expect(Either.isRight(NotificationHandler.verifyBody(bytes, sign(body), KEY))).toBe(true)
     const reserialised = JSON.stringify(JSON.parse(body))
-    expect(Either.isLeft(NotificationHandler.verifyBody(new TextEncoder().encode(reserialised), sign(body), KEY))).toBe(true)
+    expect(Either.isLeft(NotificationHandler.verifyBody(new TextEncoder().encode(reserialised), sign(body), KEY))).toBe(
+      true
+    )
   })
 
   it("decodes refund notifications and gives them their own identity", () => {
-    const refund = JSON.stringify({ notify_type: "refund", syssn: "20200514000300020093755456", orig_syssn: "20200514000300020093755455", txamt: "10", respcd: "0000" })
+    const refund = JSON.stringify({
+      notify_type: "refund",
+      syssn: "20200514000300020093755456",
+      orig_syssn: "20200514000300020093755455",
+      txamt: "10",
+      respcd: "0000"
+    })
     const verified = NotificationHandler.verifyBody(new TextEncoder().encode(refund), sign(refund), Redacted.make(KEY))
     expect(Either.isRight(verified) && verified.right.identity).toBe("refund:20200514000300020093755456")
-    expect(Either.isRight(verified) && verified.right.notification.notify_type === "refund" && verified.right.notification.orig_syssn)
+    expect(
+      Either.isRight(verified) && verified.right.notification.notify_type === "refund" &&
+        verified.right.notification.orig_syssn
+    )
       .toBe("20200514000300020093755455")
-
   })
 })

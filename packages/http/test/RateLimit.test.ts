@@ -1,8 +1,8 @@
 import { Endpoint } from "@effect-qfpay/core"
 import { HttpTransport, RateLimit } from "@effect-qfpay/http"
+import { QFPayTest } from "@effect-qfpay/testing"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { QFPayTest } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect } from "effect"
 
@@ -70,8 +70,8 @@ describe("RateLimit", () => {
     Effect.gen(function*() {
       const limit = RateLimit.unlimited
       const times: Array<number> = []
-      yield* Effect.forEach(Array.from({ length: 300 }), () => limit(Effect.map(Clock.currentTimeMillis, (t) => times.push(t))))
+      yield* Effect.forEach(Array.from({ length: 300 }), () =>
+        limit(Effect.map(Clock.currentTimeMillis, (t) => times.push(t))))
       expect(new Set(times)).toEqual(new Set([0]))
     }))
 })
-

@@ -25,7 +25,9 @@ describe("secrets over HTTP", () => {
       ])
       const text = [
         recording.text(),
-        ...outcomes.map((exit) => (Exit.isFailure(exit) ? Cause.pretty(exit.cause) : JSON.stringify(exit.value)))
+        ...outcomes.map((exit: Exit.Exit<unknown, unknown>) =>
+          Exit.isFailure(exit) ? Cause.pretty(exit.cause) : JSON.stringify(exit.value)
+        )
       ].join("\n")
       expect(recording.lines.some((line) => line.includes("DEBUG"))).toBe(true)
       expect(recording.spans.some((span) => span.includes("http.client"))).toBe(true)

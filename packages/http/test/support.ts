@@ -1,8 +1,9 @@
-import { PollPolicy, RetryPolicy } from "@effect-qfpay/core"
+import { PollPolicy, type QFPayConfig, RetryPolicy } from "@effect-qfpay/core"
 import { HttpTransport } from "@effect-qfpay/http"
-import { SandboxServer, Simulator } from "@effect-qfpay/testing"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type { Simulator } from "@effect-qfpay/testing"
+import { SandboxServer } from "@effect-qfpay/testing"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Effect, Layer } from "effect"
 
 export const clients = {
@@ -12,7 +13,12 @@ export const clients = {
 } as const
 
 export const fastPolicies = {
-  poll: PollPolicy.make({ firstDelay: "20 millis", interval: "20 millis", maxInterval: "50 millis", deadline: "5 seconds" }),
+  poll: PollPolicy.make({
+    firstDelay: "20 millis",
+    interval: "20 millis",
+    maxInterval: "50 millis",
+    deadline: "5 seconds"
+  }),
   retry: RetryPolicy.make({ base: "20 millis", maxDelay: "100 millis", retries: 5, jitter: false })
 }
 
@@ -21,7 +27,7 @@ export const fastPolicies = {
  */
 export const overHttp = (
   client: keyof typeof clients = "undici",
-  options: Partial<HttpTransport.Options> & { readonly simulator?: Simulator.Options } = {}
+  options: Partial<HttpTransport.Options & QFPayConfig.Options> & { readonly simulator?: Simulator.Options } = {}
 ) =>
   Layer.unwrapEffect(
     Effect.map(SandboxServer.SandboxServer, (sandbox) =>

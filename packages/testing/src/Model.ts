@@ -5,16 +5,8 @@
  *
  * @since 0.1.0
  */
-import {
-  CancelRouting,
-  Endpoint,
-  PayType,
-  Request,
-  Response,
-  ResponseCode,
-  Signature,
-  TxDateTime
-} from "@effect-qfpay/core"
+import type { Endpoint } from "@effect-qfpay/core"
+import { CancelRouting, PayType, Request, Response, ResponseCode, Signature, TxDateTime } from "@effect-qfpay/core"
 import * as DateTime from "effect/DateTime"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -198,7 +190,11 @@ export interface LogEntry {
  */
 export type PaymentState =
   | { readonly _tag: "Paid" }
-  | { readonly _tag: "Pending"; readonly code?: Behaviour.PendingCode | undefined; readonly settles?: Behaviour.Settlement | undefined }
+  | {
+    readonly _tag: "Pending"
+    readonly code?: Behaviour.PendingCode | undefined
+    readonly settles?: Behaviour.Settlement | undefined
+  }
   | { readonly _tag: "Failed"; readonly code: string }
 
 /**
@@ -339,7 +335,9 @@ export class Model {
 
   private applyCancel(payment: Txn, operation: "reversal" | "close"): void {
     const mode = PayType.lookup(payment.pay_type)
-    payment.cancel = mode._tag === "Some" && mode.value.mode === "CPM" ? Response.Cancel.cpmReversed : Response.Cancel.mpmCancelled
+    payment.cancel = mode._tag === "Some" && mode.value.mode === "CPM"
+      ? Response.Cancel.cpmReversed
+      : Response.Cancel.mpmCancelled
     payment.cancelledBy = operation
     if (payment.pending !== undefined) {
       // A cancelled payment will not complete.
@@ -350,7 +348,9 @@ export class Model {
 
   private creditRefund(payment: Txn, amount: number): void {
     payment.refundedSettled += amount
-    payment.cancel = payment.refundedSettled >= payment.txamt ? Response.Cancel.refunded : Response.Cancel.partiallyRefunded
+    payment.cancel = payment.refundedSettled >= payment.txamt
+      ? Response.Cancel.refunded
+      : Response.Cancel.partiallyRefunded
   }
 
   /** Settles whatever is due by time. */
@@ -358,7 +358,9 @@ export class Model {
     for (const txn of this.pendingSet) {
       if (txn.cancellation?.pending !== undefined && txn.cancellation.pending.settles._tag === "AfterMillis") {
         if (this.due(txn.cancellation.pending, now)) this.settleCancellation(txn, now)
-      } else if (txn.pending !== undefined && txn.pending.settles._tag === "AfterMillis" && this.due(txn.pending, now)) {
+      } else if (
+        txn.pending !== undefined && txn.pending.settles._tag === "AfterMillis" && this.due(txn.pending, now)
+      ) {
         this.settleTxn(txn, now)
       }
     }
@@ -395,7 +397,9 @@ export class Model {
     const pay_type = input.pay_type ?? "800101"
     if (!/^\d{6}$/.test(pay_type)) return Either.left(`pay_type: expected a six-digit pay type code, got ${pay_type}`)
     const txcurrcd = input.txcurrcd ?? "HKD"
-    if (!/^[A-Z]{3}$/.test(txcurrcd)) return Either.left(`txcurrcd: expected a three-letter currency code, got ${txcurrcd}`)
+    if (!/^[A-Z]{3}$/.test(txcurrcd)) {
+      return Either.left(`txcurrcd: expected a three-letter currency code, got ${txcurrcd}`)
+    }
     const txdtm = input.txdtm ?? this.local(now)
     if (Either.isLeft(Schema.decodeUnknownEither(TxDateTime.TxDateTime)(txdtm))) {
       return Either.left(`txdtm: expected YYYY-MM-DD hh:mm:ss, got ${txdtm}`)
@@ -459,6 +463,31 @@ export class Model {
       refunded: txn.refundedSettled,
       refundPending: txn.refundedPending
     }
+  }
+
+  /**
+   * Settles an operation in progress now, however its behaviour said it would: a refund or a
+   * payment by its `syssn` / `out_trade_no`, or the cancellation in progress on a payment.
+   * `failWith` ends it with that code instead. Undefined when nothing is in progress there.
+   */
+  settleNow(id: string, failWith: string | undefined, now: number): Transaction | undefined {
+    this.tick(now)
+    const txn = this.bySyssn.get(id) ?? this.byOutTradeNo.get(id)
+    if (txn === undefined) return undefined
+    if (txn.cancellation?.pending !== undefined) {
+      txn.cancellation.pending = {
+        ...txn.cancellation.pending,
+        failWith: failWith ?? txn.cancellation.pending.failWith
+      }
+      this.settleCancellation(txn, now)
+      return this.view(txn)
+    }
+    if (txn.pending !== undefined) {
+      txn.pending = { ...txn.pending, failWith }
+      this.settleTxn(txn, now)
+      return this.view(txn)
+    }
+    return undefined
   }
 
   /** Every transaction, as of `now`. */
@@ -528,7 +557,11 @@ export class Model {
     }
   }
 
-  private payment<R>(params: Readonly<Record<string, string>>, now: number, reply: (b: Record<string, unknown>, applied: boolean) => R): R {
+  private payment<R>(
+    params: Readonly<Record<string, string>>,
+    now: number,
+    reply: (b: Record<string, unknown>, applied: boolean) => R
+  ): R {
     const decoded = decodePayment(params)
     if (Either.isLeft(decoded)) return reply(codeAnswer("1104", firstIssue(decoded.left)), false)
     const p = decoded.right
@@ -548,7 +581,9 @@ export class Model {
         txcurrcd: p.txcurrcd,
         out_trade_no: p.out_trade_no,
         txdtm: p.txdtm,
-        state: outcome._tag === "Succeed" ? { _tag: "Paid" } : { _tag: "Pending", code: outcome.code, settles: outcome.settles }
+        state: outcome._tag === "Succeed"
+          ? { _tag: "Paid" }
+          : { _tag: "Pending", code: outcome.code, settles: outcome.settles }
       },
       now
     )
@@ -570,21 +605,34 @@ export class Model {
     )
   }
 
-  private refund<R>(params: Readonly<Record<string, string>>, now: number, reply: (b: Record<string, unknown>, applied: boolean) => R): R {
+  private refund<R>(
+    params: Readonly<Record<string, string>>,
+    now: number,
+    reply: (b: Record<string, unknown>, applied: boolean) => R
+  ): R {
     const decoded = decodeRefund(params)
     if (Either.isLeft(decoded)) return reply(codeAnswer("1104", firstIssue(decoded.left)), false)
     const r = decoded.right
     const payment = this.bySyssn.get(r.syssn)
     if (payment === undefined || payment.kind !== "payment") return reply(codeAnswer("1268"), false)
-    if (payment.respcd !== "0000" || payment.cancel === Response.Cancel.cpmReversed || payment.cancel === Response.Cancel.mpmCancelled) {
+    if (
+      payment.respcd !== "0000" || payment.cancel === Response.Cancel.cpmReversed ||
+      payment.cancel === Response.Cancel.mpmCancelled
+    ) {
       return reply(codeAnswer("1261"), false)
     }
-    if (this.byOutTradeNo.has(r.out_trade_no)) return reply(codeAnswer("1102", `out_trade_no ${r.out_trade_no} is already used`), false)
+    if (this.byOutTradeNo.has(r.out_trade_no)) {
+      return reply(codeAnswer("1102", `out_trade_no ${r.out_trade_no} is already used`), false)
+    }
     if (this.rules.noRefundPayTypes.includes(payment.pay_type)) return reply(codeAnswer("1155"), false)
     const remaining = payment.txamt - payment.refundedSettled - payment.refundedPending
     const partial = r.txamt < payment.txamt
-    if (partial && this.rules.noPartialRefundCurrencies.includes(payment.txcurrcd)) return reply(codeAnswer("1270"), false)
-    if (partial && this.rules.noPartialRefundPayTypes.includes(payment.pay_type)) return reply(codeAnswer("1271"), false)
+    if (partial && this.rules.noPartialRefundCurrencies.includes(payment.txcurrcd)) {
+      return reply(codeAnswer("1270"), false)
+    }
+    if (partial && this.rules.noPartialRefundPayTypes.includes(payment.pay_type)) {
+      return reply(codeAnswer("1271"), false)
+    }
     if (r.txamt > remaining) {
       return reply(codeAnswer("1272", `at most ${Math.max(0, remaining)} cents can still be refunded`), false)
     }
@@ -710,7 +758,11 @@ export class Model {
     return reply(answer(cancellation), true)
   }
 
-  private query<R>(params: Readonly<Record<string, string>>, now: number, reply: (b: Record<string, unknown>, applied: boolean) => R): R {
+  private query<R>(
+    params: Readonly<Record<string, string>>,
+    now: number,
+    reply: (b: Record<string, unknown>, applied: boolean) => R
+  ): R {
     const decoded = decodeQuery(params)
     if (Either.isLeft(decoded)) return reply(codeAnswer("1104", firstIssue(decoded.left)), false)
     const q = decoded.right
@@ -728,7 +780,8 @@ export class Model {
       rows = [...seen]
     } else {
       rows = this.order.filter((txn) =>
-        (q.start_time === undefined || txn.sysdtm >= q.start_time) && (q.end_time === undefined || txn.sysdtm <= q.end_time)
+        (q.start_time === undefined || txn.sysdtm >= q.start_time) &&
+        (q.end_time === undefined || txn.sysdtm <= q.end_time)
       )
     }
     if (q.pay_type !== undefined) rows = rows.filter((txn) => q.pay_type!.includes(txn.pay_type as PayType.PayType))

@@ -10,12 +10,12 @@
  *
  * @since 0.1.0
  */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as HttpServer from "@effect/platform/HttpServer"
 import type { ServeError } from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -101,8 +101,18 @@ const BehaviourBody = Schema.Union(
   Schema.Struct({ mode: Schema.Literal("always"), outcome: OutcomeBody })
 )
 
+const SettleBody = Schema.Struct({ fail_with: Schema.optional(Schema.String) })
+
 const FaultBody = Schema.Struct({
-  kind: Schema.Literal("latency", "lost-before", "lost-after", "rate-limited", "server-error", "non-json", "truncated-json"),
+  kind: Schema.Literal(
+    "latency",
+    "lost-before",
+    "lost-after",
+    "rate-limited",
+    "server-error",
+    "non-json",
+    "truncated-json"
+  ),
   millis: Schema.optional(Schema.Number),
   retry_after: Schema.optional(Schema.Number),
   status: Schema.optional(Schema.Number),
@@ -184,8 +194,10 @@ const readJson = <A, I>(request: HttpServerRequest.HttpServerRequest, schema: Sc
 const admin = (sim: Simulator.Service, request: HttpServerRequest.HttpServerRequest, path: string) =>
   Effect.gen(function*() {
     const route = `${request.method} ${path.slice(ADMIN_PREFIX.length)}`
-    const withBody = <A, I>(schema: Schema.Schema<A, I>, f: (a: A) => Effect.Effect<HttpServerResponse.HttpServerResponse>) =>
-      Effect.flatMap(readJson(request, schema), Either.match({ onLeft: (e) => Effect.succeed(bad(e)), onRight: f }))
+    const withBody = <A, I>(
+      schema: Schema.Schema<A, I>,
+      f: (a: A) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+    ) => Effect.flatMap(readJson(request, schema), Either.match({ onLeft: (e) => Effect.succeed(bad(e)), onRight: f }))
     switch (route) {
       case "GET /health":
         return json({ ok: true })
@@ -219,8 +231,10 @@ const admin = (sim: Simulator.Service, request: HttpServerRequest.HttpServerRequ
             Effect.catchTag("InvalidPayment", (e) => Effect.succeed(bad(e.reason)))
           ))
       case "POST /scripts":
-        return yield* withBody(ScriptBody, (b) =>
-          Effect.as(sim.script(b.out_trade_no, ...b.outcomes.map(toOutcome)), json({ ok: true })))
+        return yield* withBody(
+          ScriptBody,
+          (b) => Effect.as(sim.script(b.out_trade_no, ...b.outcomes.map(toOutcome)), json({ ok: true }))
+        )
       case "POST /behaviour":
         return yield* withBody(BehaviourBody, (b) =>
           Effect.as(
@@ -252,8 +266,28 @@ const admin = (sim: Simulator.Service, request: HttpServerRequest.HttpServerRequ
             json({ ok: true })
           ))
       case "POST /rules":
-        return yield* withBody(RulesBody, (b) =>
-          Effect.as(sim.setRules(Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined))), json({ ok: true })))
+        return yield* withBody(
+          RulesBody,
+          (b) =>
+            Effect.as(
+              sim.setRules(Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined))),
+              json({ ok: true })
+            )
+        )
+    }
+    const settle = /^POST \/transactions\/([^/]+)\/settle$/.exec(route)
+    if (settle !== null) {
+      return yield* withBody(
+        SettleBody,
+        (b) =>
+          Effect.map(
+            sim.settle(decodeURIComponent(settle[1]), { failWith: b.fail_with }),
+            Option.match({
+              onNone: () => json({ error: "nothing in progress there" }, 404),
+              onSome: (t) => json(t)
+            })
+          )
+      )
     }
     const match = /^GET \/transactions\/([^/]+)(\/refunds)?$/.exec(route)
     if (match !== null) {

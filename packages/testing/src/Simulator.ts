@@ -16,7 +16,16 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Behaviour from "./Behaviour.js"
 import * as FaultPlan from "./FaultPlan.js"
-import { type Credential, type LogEntry, Model, type NewPayment, type Rules, type Transaction, type WireAnswer, type WireRequest } from "./Model.js"
+import {
+  type Credential,
+  type LogEntry,
+  Model,
+  type NewPayment,
+  type Rules,
+  type Transaction,
+  type WireAnswer,
+  type WireRequest
+} from "./Model.js"
 
 export type {
   /**
@@ -117,6 +126,15 @@ export interface Service {
   /** The sum of the settled refunds of a payment. */
   readonly refundedTotal: (syssn: string) => Effect.Effect<number>
   readonly requestLog: Effect.Effect<ReadonlyArray<LogEntry>>
+  /**
+   * Settles an operation in progress now (a refund or payment by `syssn` / `out_trade_no`, or
+   * the cancellation in progress on a payment), successfully or with `failWith`. `None` when
+   * nothing is in progress there.
+   */
+  readonly settle: (
+    id: string,
+    options?: { readonly failWith?: string | undefined }
+  ) => Effect.Effect<Option.Option<Transaction>>
 }
 
 /**
@@ -202,13 +220,20 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
         }
         if (endpoint === undefined) {
           model.record({ ...base, signatureOk: false, respcd: undefined, fault: undefined, applied: false })
-          return { _tag: "Answer", answer: { status: 404, headers: { "content-type": "text/plain" }, body: "not found" } }
+          return {
+            _tag: "Answer",
+            answer: { status: 404, headers: { "content-type": "text/plain" }, body: "not found" }
+          }
         }
         if (endpoint.method !== request.method.toUpperCase()) {
           model.record({ ...base, signatureOk: false, respcd: undefined, fault: undefined, applied: false })
           return {
             _tag: "Answer",
-            answer: { status: 405, headers: { "content-type": "text/plain", allow: endpoint.method }, body: "method not allowed" }
+            answer: {
+              status: 405,
+              headers: { "content-type": "text/plain", allow: endpoint.method },
+              body: "method not allowed"
+            }
           }
         }
         const { credential, ok } = model.authenticate(request)
@@ -256,7 +281,11 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
         }
         const result = credential === undefined || !ok
           ? {
-            answer: { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ respcd: "1108", resperr: "Signature error", respmsg: "" }) },
+            answer: {
+              status: 200,
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ respcd: "1108", resperr: "Signature error", respmsg: "" })
+            },
             respcd: "1108",
             applied: false
           }
@@ -276,7 +305,10 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
           case "TruncatedJson":
             return {
               _tag: "Answer",
-              answer: { ...result.answer, body: result.answer.body.slice(0, Math.max(1, Math.floor(result.answer.body.length / 2))) }
+              answer: {
+                ...result.answer,
+                body: result.answer.body.slice(0, Math.max(1, Math.floor(result.answer.body.length / 2)))
+              }
             }
           default:
             return { _tag: "Answer", answer: result.answer }
@@ -312,7 +344,9 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       transaction: (id) => Effect.map(now, (t) => Option.fromNullable(model.transaction(id, t))),
       refundsOf: (syssn) => Effect.map(now, (t) => model.refundsOf(syssn, t)),
       refundedTotal: (syssn) => Effect.map(now, (t) => model.transaction(syssn, t)?.refunded ?? 0),
-      requestLog: Effect.sync(() => [...model.log])
+      requestLog: Effect.sync(() => [...model.log]),
+      settle: (id, settleOptions) =>
+        Effect.map(now, (t) => Option.fromNullable(model.settleNow(id, settleOptions?.failWith, t)))
     }
     return service
   })

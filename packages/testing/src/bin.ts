@@ -24,7 +24,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const main = Effect.gen(function*() {
   const sandbox = yield* SandboxServer.SandboxServer
   yield* Console.log(`QFPay sandbox listening on ${sandbox.url}`)
-  yield* Console.log(`app code ${sandbox.simulator.credential.appCode} (demo credentials; admin routes under ${sandbox.url}${SandboxServer.ADMIN_PREFIX}/)`)
+  yield* Console.log(
+    `app code ${sandbox.simulator.credential.appCode} (demo credentials; admin routes under ${sandbox.url}${SandboxServer.ADMIN_PREFIX}/)`
+  )
   return yield* Effect.never
 })
 
@@ -32,4 +34,3 @@ NodeRuntime.runMain(
   main.pipe(Effect.provide(SandboxServer.layer({ host: flag("host") ?? "127.0.0.1", port })), Effect.asVoid),
   { disableErrorReporting: false }
 )
-

@@ -39,7 +39,9 @@ const scenario = <A>(
 ) =>
   run(
     body.pipe(
-      Effect.provide(QFPayTest.layerWith({ simulator: { behaviour: options.behaviour, faults: options.faults }, config }))
+      Effect.provide(
+        QFPayTest.layerWith({ simulator: { behaviour: options.behaviour, faults: options.faults }, config })
+      )
     )
   )
 
@@ -137,7 +139,10 @@ describe("invariants", () => {
                       cancel({ syssn: p.syssn, txamt: p.txamt, txdtm: p.txdtm, pay_type: p.pay_type }),
                       (r) => r.operation
                     )
-                    : Effect.map(undo({ syssn: p.syssn }), (r) => (r._tag === "NothingToUndo" ? "nothing" : r.receipt.operation))
+                    : Effect.map(
+                      undo({ syssn: p.syssn }),
+                      (r) => (r._tag === "NothingToUndo" ? "nothing" : r.receipt.operation)
+                    )
                 )
                 const after = Option.getOrThrow(yield* sim.transaction(p.syssn))
                 if (Exit.isSuccess(exit) && exit.value === "refund") {
@@ -200,7 +205,9 @@ describe("invariants", () => {
                   const token = Handle.toToken(handle)
                   expect(Either.getOrThrow(Handle.fromToken(token))).toEqual(handle)
                   if (handle._tag === "RefundHandle") {
-                    expect(rows.find((r) => r.out_trade_no === handle.out_trade_no)?.respcd).toMatch(/^(1143|1145|1298)$/)
+                    expect(rows.find((r) => r.out_trade_no === handle.out_trade_no)?.respcd).toMatch(
+                      /^(1143|1145|1298)$/
+                    )
                   }
                   break
                 }
@@ -208,7 +215,7 @@ describe("invariants", () => {
                   // Reconciled later, with the network healthy: it settles or fails, once.
                   yield* sim.clearFaults
                   const later = yield* QFPayTest.runWithTestClock(reconcile(error.handle))
-                  const again = (yield* sim.refundsOf(p.syssn))
+                  const again = yield* sim.refundsOf(p.syssn)
                   expect(again.length).toBeLessThanOrEqual(1)
                   if (Exit.isSuccess(later)) expect(again[0]?.respcd).toBe("0000")
                   break
@@ -303,4 +310,3 @@ describe("invariants", () => {
     )
   })
 })
-

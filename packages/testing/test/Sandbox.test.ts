@@ -79,10 +79,18 @@ describe("sandbox server", () => {
       // Values with spaces, & and = travel form-encoded but are signed raw.
       const params = { syssn: created.json.syssn, txamt: "1", out_trade_no: "A&B=C D", txdtm: "2026-11-22 10:00:00" }
       expect(JSON.parse((yield* post(url, "/trade/v1/refund", params)).body).respcd).toBe("0000")
-      const lower = { ...signed({ ...params, out_trade_no: "X" }), "X-QF-SIGN": Signature.sign({ ...params, out_trade_no: "X" }, clientKey).toLowerCase() }
+      const lower = {
+        ...signed({ ...params, out_trade_no: "X" }),
+        "X-QF-SIGN": Signature.sign({ ...params, out_trade_no: "X" }, clientKey).toLowerCase()
+      }
       expect(JSON.parse((yield* post(url, "/trade/v1/refund", { ...params, out_trade_no: "X" }, lower)).body).respcd)
         .toBe("0000")
-      const tampered = yield* post(url, "/trade/v1/refund", { ...params, txamt: "2", out_trade_no: "Y" }, signed(params))
+      const tampered = yield* post(
+        url,
+        "/trade/v1/refund",
+        { ...params, txamt: "2", out_trade_no: "Y" },
+        signed(params)
+      )
       expect(JSON.parse(tampered.body).respcd).toBe("1108")
     }).pipe(Effect.provide(sandbox)))
 
@@ -91,23 +99,40 @@ describe("sandbox server", () => {
       const { url } = yield* SandboxServer.SandboxServer
       const created = yield* admin(url, "/payments", { txamt: 1000 })
       const syssn = created.json.syssn
-      expect((yield* admin(url, "/scripts", { out_trade_no: "S1", outcomes: [{ outcome: "pending", after_enquiries: 1 }] })).status)
+      expect(
+        (yield* admin(url, "/scripts", { out_trade_no: "S1", outcomes: [{ outcome: "pending", after_enquiries: 1 }] }))
+          .status
+      )
         .toBe(200)
-      const pending = yield* post(url, "/trade/v1/refund", { syssn, txamt: "100", out_trade_no: "S1", txdtm: "2026-11-22 10:00:00" })
+      const pending = yield* post(url, "/trade/v1/refund", {
+        syssn,
+        txamt: "100",
+        out_trade_no: "S1",
+        txdtm: "2026-11-22 10:00:00"
+      })
       expect(JSON.parse(pending.body).respcd).toBe("1145")
       const query = yield* post(url, "/trade/v1/query", { out_trade_no: "S1" })
       expect(JSON.parse(query.body).data[0].respcd).toBe("0000")
 
       yield* admin(url, "/faults", { operation: "refund", fault: { kind: "rate-limited", retry_after: 2 } })
-      const limited = yield* post(url, "/trade/v1/refund", { syssn, txamt: "100", out_trade_no: "S2", txdtm: "2026-11-22 10:00:00" })
+      const limited = yield* post(url, "/trade/v1/refund", {
+        syssn,
+        txamt: "100",
+        out_trade_no: "S2",
+        txdtm: "2026-11-22 10:00:00"
+      })
       expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "2"])
 
       yield* admin(url, "/faults", { operation: "refund", fault: { kind: "lost-after" } })
       const lost = yield* Effect.either(Effect.tryPromise(() =>
         fetch(`${url}/trade/v1/refund`, {
           method: "POST",
-          headers: { ...signed({ syssn, txamt: "100", out_trade_no: "S3", txdtm: "2026-11-22 10:00:00" }), "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ syssn, txamt: "100", out_trade_no: "S3", txdtm: "2026-11-22 10:00:00" }).toString()
+          headers: {
+            ...signed({ syssn, txamt: "100", out_trade_no: "S3", txdtm: "2026-11-22 10:00:00" }),
+            "content-type": "application/x-www-form-urlencoded"
+          },
+          body: new URLSearchParams({ syssn, txamt: "100", out_trade_no: "S3", txdtm: "2026-11-22 10:00:00" })
+            .toString()
         })
       ))
       expect(lost._tag).toBe("Left")

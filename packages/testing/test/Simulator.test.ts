@@ -36,7 +36,9 @@ describe("every request", () => {
         const p = yield* sim.createPayment({ txamt: 1000 })
         expect(respcd(yield* call(sim, "refund", refundParams(p.syssn, 100, "R1"), { sign: (s) => s.toLowerCase() })))
           .toBe("0000")
-        expect(respcd(yield* call(sim, "refund", refundParams(p.syssn, 100, "R2"), { signType: "SHA256" }))).toBe("0000")
+        expect(respcd(yield* call(sim, "refund", refundParams(p.syssn, 100, "R2"), { signType: "SHA256" }))).toBe(
+          "0000"
+        )
       })
     ))
 
@@ -45,7 +47,10 @@ describe("every request", () => {
       Effect.gen(function*() {
         const p = yield* sim.createPayment({ txamt: 1000 })
         const missing = yield* call(sim, "refund", { syssn: p.syssn, txamt: "100", txdtm: "2026-11-22 10:00:00" })
-        expect(missing.lost === false && [missing.json.respcd, missing.json.respmsg]).toEqual(["1104", "out_trade_no: is missing"])
+        expect(missing.lost === false && [missing.json.respcd, missing.json.respmsg]).toEqual([
+          "1104",
+          "out_trade_no: is missing"
+        ])
         const malformed = yield* call(sim, "refund", refundParams(p.syssn, -5, "R1"))
         expect(respcd(malformed)).toBe("1104")
         const badTime = yield* call(sim, "refund", { ...refundParams(p.syssn, 5, "R1"), txdtm: "2026-11-22T10:00:00" })
@@ -79,7 +84,13 @@ describe("payment", () => {
   it.effect("creates payments; a duplicate out_trade_no answers 1102", () =>
     withSim((sim) =>
       Effect.gen(function*() {
-        const params = { txamt: "1000", txcurrcd: "HKD", pay_type: "800101", out_trade_no: "P1", txdtm: "2026-11-22 10:00:00" }
+        const params = {
+          txamt: "1000",
+          txcurrcd: "HKD",
+          pay_type: "800101",
+          out_trade_no: "P1",
+          txdtm: "2026-11-22 10:00:00"
+        }
         const created = yield* call(sim, "payment", params)
         expect(created.lost === false && created.json.respcd).toBe("0000")
         expect(created.lost === false && created.json.syssn).toMatch(/^\d{26}$/)
@@ -234,7 +245,9 @@ describe("reversal and close", () => {
         const first = yield* call(sim, "reversal", cancelParams(p.syssn, 1000))
         const again = yield* call(sim, "reversal", cancelParams(p.syssn, 1000))
         expect(respcd(first)).toBe("1145")
-        expect(again.lost === false && first.lost === false && again.json.syssn).toBe(first.lost === false && first.json.syssn)
+        expect(again.lost === false && first.lost === false && again.json.syssn).toBe(
+          first.lost === false && first.json.syssn
+        )
         yield* call(sim, "query", { syssn: p.syssn })
         expect(Option.getOrThrow(yield* sim.transaction(p.syssn)).cancel).toBe(0)
         yield* call(sim, "query", { syssn: p.syssn })
@@ -365,7 +378,13 @@ describe("inspection", () => {
         const p = yield* sim.createPayment({ txamt: 1000 })
         yield* call(sim, "refund", refundParams(p.syssn, 100, "R1"))
         const log = yield* sim.requestLog
-        expect(log[0]).toMatchObject({ path: "/trade/v1/refund", operation: "refund", signatureOk: true, respcd: "0000", applied: true })
+        expect(log[0]).toMatchObject({
+          path: "/trade/v1/refund",
+          operation: "refund",
+          signatureOk: true,
+          respcd: "0000",
+          applied: true
+        })
         expect(log[0].params).toEqual(refundParams(p.syssn, 100, "R1"))
         expect(JSON.stringify(log)).not.toContain(sim.credential.clientKey)
       })

@@ -1,5 +1,5 @@
 import { Endpoint, Signature } from "@effect-qfpay/core"
-import { Simulator } from "@effect-qfpay/testing"
+import type { Simulator } from "@effect-qfpay/testing"
 import { Effect } from "effect"
 
 /** Signs wire parameters with the simulator's credential and serves them; the JSON answer. */
@@ -7,7 +7,12 @@ export const call = (
   sim: Simulator.Service,
   operation: Endpoint.Operation,
   params: Record<string, string>,
-  options: { readonly key?: string; readonly appCode?: string; readonly sign?: (s: string) => string; readonly signType?: "SHA256" } = {}
+  options: {
+    readonly key?: string
+    readonly appCode?: string
+    readonly sign?: (s: string) => string
+    readonly signType?: "SHA256"
+  } = {}
 ) =>
   Effect.gen(function*() {
     const endpoint = Endpoint.byOperation(operation)
@@ -23,7 +28,13 @@ export const call = (
       }
     })
     if (served._tag === "Lost") return { lost: true as const, applied: served.applied }
-    return { lost: false as const, status: served.answer.status, headers: served.answer.headers, body: served.answer.body, json: safeJson(served.answer.body) }
+    return {
+      lost: false as const,
+      status: served.answer.status,
+      headers: served.answer.headers,
+      body: served.answer.body,
+      json: safeJson(served.answer.body)
+    }
   })
 
 const safeJson = (body: string): any => {

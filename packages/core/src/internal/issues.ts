@@ -18,7 +18,13 @@ export const issuesOf = (error: ParseResult.ParseError | ParseResult.ParseIssue)
     : ParseResult.ArrayFormatter.formatIssueSync(error)
   const seen = new Set<string>()
   const out: Array<Issue> = []
+  // An optional field is a union with `undefined`; its "Expected undefined" branch says nothing
+  // the field's own message does not.
+  const paths = new Set(
+    formatted.filter((i) => !i.message.startsWith("Expected undefined")).map((i) => i.path.join("."))
+  )
   for (const issue of formatted) {
+    if (issue.message.startsWith("Expected undefined") && paths.has(issue.path.join("."))) continue
     const path = issue.path.map(String).join(".")
     const message = issue._tag === "Missing" || issue.message === "is missing" ? "is required" : issue.message
     const key = `${path}\u0000${message}`

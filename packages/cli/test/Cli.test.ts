@@ -1,0 +1,322 @@
+/**
+ * The built `qfpay` binary, spawned as a user runs it, against a sandbox server this test
+ * starts on loopback. Build first (`pnpm build`; `pnpm test` does).
+ */
+import { SandboxServer, Simulator } from "@effect-qfpay/testing"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer, Option } from "effect"
+import { execFile } from "node:child_process"
+import { existsSync } from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/bin.js")
+
+interface Run {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const qfpay = (args: ReadonlyArray<string>, env: Record<string, string> = {}, stdin?: string): Effect.Effect<Run> =>
+  Effect.async<Run>((resume) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error === null
+          ? 0
+          : typeof (error as { code?: unknown }).code === "number"
+          ? (error as { code: number }).code
+          : 99
+        resume(Effect.succeed({ code, stdout, stderr }))
+      }
+    )
+    if (stdin !== undefined) child.stdin?.end(stdin)
+    else child.stdin?.end()
+  })
+
+const credentials = {
+  QFPAY_APP_CODE: Simulator.demoCredential.appCode,
+  QFPAY_CLIENT_KEY: Simulator.demoCredential.clientKey
+}
+
+// One sandbox for the file; each test makes its own payments.
+const sandbox = Layer.fresh(SandboxServer.layer({ simulator: { credentials: [Simulator.demoCredential] } }))
+
+const withSandbox = <A, E>(f: (s: SandboxServer.Service) => Effect.Effect<A, E>) =>
+  Effect.scoped(Effect.flatMap(Layer.build(sandbox), (ctx) => f(Context.get(ctx, SandboxServer.SandboxServer))))
+
+const json = (run: Run): any => JSON.parse(run.stdout)
+
+describe("qfpay", () => {
+  it("is built", () => {
+    expect(existsSync(bin)).toBe(true)
+  })
+
+  it.live("refund: settles, prints one JSON object, exit 0", () =>
+    withSandbox((s) =>
+      Effect.gen(function*() {
+        const p = yield* s.simulator.createPayment({ txamt: 1000 })
+        const run = yield* qfpay(
+          ["refund", "--env", s.url, "--syssn", p.syssn, "--amount", "400", "--json"],
+          credentials
+        )
+        expect(run.code).toBe(0)
+        expect(json(run)).toMatchObject({ status: "settled", orig_syssn: p.syssn, respcd: "0000", txamt: 400 })
+        expect(json(run).syssn).toMatch(/^\d{26}$/)
+        expect(json(run).out_trade_no).toMatch(/^[A-Z0-9]{32}$/)
+        expect(yield* s.simulator.refundedTotal(p.syssn)).toBe(400)
+        const text = yield* qfpay([
+          "refund",
+          "--env",
+          s.url,
+          "--syssn",
+          p.syssn,
+          "--amount",
+          "600",
+          "--out-trade-no",
+          "CLI-R2"
+        ], credentials)
+        expect(text.code).toBe(0)
+        expect(text.stdout).toContain("Refund settled: 600 cents")
+        expect(text.stdout).toContain("CLI-R2")
+      })
+    ))
+
+  it.live("refused by QFPay: exit 2 with the code and its meaning", () =>
+    withSandbox((s) =>
+      Effect.gen(function*() {
+        const p = yield* s.simulator.createPayment({ txamt: 100 })
+        const run = yield* qfpay(["refund", "--env", s.url, "--syssn", p.syssn, "--amount", "500"], credentials)
+        expect(run.code).toBe(2)
+        expect(run.stderr).toContain("1272")
+        expect(run.stderr).toContain("exceeds the amount that can still be refunded")
+        const asJson = yield* qfpay(
+          ["refund", "--env", s.url, "--syssn", p.syssn, "--amount", "500", "--json"],
+          credentials
+        )
+        expect(json(asJson)).toMatchObject({ status: "rejected", respcd: "1272" })
+      })
+    ))
+
+  it.live("bad input: exit 1, a readable sentence, and nothing sent", () =>
+    withSandbox((s) =>
+      Effect.gen(function*() {
+        const p = yield* s.simulator.createPayment({ txamt: 1000, state: { _tag: "Pending" } })
+        const base = ["--env", s.url]
+        const runs = yield* Effect.all([
+          qfpay(["refund", ...base, "--syssn", p.syssn, "--amount", "-5"], credentials),
+          qfpay(["refund", ...base, "--syssn", p.syssn, "--amount", "abc"], credentials),
+          qfpay(
+            ["refund", ...base, "--syssn", p.syssn, "--amount", "10", "--out-trade-no", "x".repeat(200)],
+            credentials
+          ),
+          qfpay(
+            ["reverse", ...base, "--syssn", p.syssn, "--amount", "1000", "--txdtm", "2026-11-22T10:00:00"],
+            credentials
+          ),
+          qfpay(
+            ["close", ...base, "--syssn", p.syssn, "--amount", "1000", "--txdtm", "2026-02-30 10:00:00"],
+            credentials
+          ),
+          qfpay(["reverse", ...base, "--amount", "1000", "--txdtm", "2026-11-22 10:00:00"], credentials),
+          qfpay([
+            "cancel",
+            ...base,
+            "--syssn",
+            p.syssn,
+            "--amount",
+            "1000",
+            "--txdtm",
+            "2026-11-22 10:00:00",
+            "--pay-type",
+            "899999"
+          ], credentials),
+          qfpay(["refund", ...base, "--syssn", p.syssn, "--amount", "10", "--poll-interval", "soon"], credentials)
+        ], { concurrency: 4 })
+        for (const run of runs) {
+          expect(run.code).toBe(1)
+          expect(run.stderr.trim().split("\n").length).toBeLessThanOrEqual(2)
+          expect(run.stderr).toContain("Nothing was sent.")
+          expect(run.stderr).not.toMatch(/\s+at .+:\d+:\d+/)
+        }
+        expect(runs[0].stderr).toContain(
+          "txamt (--amount): expected a positive whole number of cents (1 to 99999999999), got -5"
+        )
+        expect(runs[1].stderr).toContain(`got "abc"`)
+        expect(runs[2].stderr).toContain("at most 128 characters, got 200")
+        expect(runs[3].stderr).toContain("txdtm (--txdtm)")
+        expect(runs[5].stderr).toContain("syssn or out_trade_no")
+        expect(runs[6].stderr).toContain("899999")
+        expect(runs[7].stderr).toContain("--poll-interval")
+        expect(yield* s.simulator.requestLog).toEqual([])
+        const asJson = yield* qfpay(["refund", ...base, "--syssn", p.syssn, "--amount", "-5", "--json"], credentials)
+        expect(json(asJson)).toMatchObject({ status: "invalid" })
+      })
+    ))
+
+  it.live("configuration: a missing variable is named, exit 1", () =>
+    Effect.gen(function*() {
+      const run = yield* qfpay(["refund", "--syssn", "1", "--amount", "10", "--env", "test"], { QFPAY_APP_CODE: "APP" })
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain("QFPAY_CLIENT_KEY is not set")
+      const badEnv = yield* qfpay(["refund", "--syssn", "1", "--amount", "10", "--env", "staging"], credentials)
+      expect(badEnv.code).toBe(1)
+      expect(badEnv.stderr).toContain("--env")
+    }))
+
+  it.live("still pending at the deadline: exit 3 and the exact command to resume, which settles it", () =>
+    withSandbox((s) =>
+      Effect.gen(function*() {
+        const p = yield* s.simulator.createPayment({ txamt: 1000 })
+        yield* s.simulator.script("CLI-PENDING", {
+          _tag: "Pending",
+          code: "1145",
+          settles: { _tag: "Never" },
+          failWith: undefined
+        })
+        const args = [
+          "refund",
+          "--env",
+          s.url,
+          "--syssn",
+          p.syssn,
+          "--amount",
+          "1000",
+          "--out-trade-no",
+          "CLI-PENDING",
+          "--poll-interval",
+          "0.1",
+          "--poll-deadline",
+          "0.5"
+        ]
+        const run = yield* qfpay(args, credentials)
+        expect(run.code).toBe(3)
+        expect(run.stderr).toContain("still in progress")
+        const resume = /Resume with: (qfpay poll .+)$/m.exec(run.stderr)?.[1]
+        expect(resume).toBeDefined()
+        expect(resume).toContain(`--env "${s.url}"`)
+        const asJson = yield* qfpay([...args, "--json"], credentials)
+        expect(asJson.code).toBe(3)
+        expect(json(asJson)).toMatchObject({ status: "pending", respcd: "1145", out_trade_no: "CLI-PENDING" })
+        // Let it settle, then resume exactly as printed.
+        const refundRow = Option.getOrThrow(yield* s.simulator.transaction("CLI-PENDING"))
+        expect(refundRow.respcd).toBe("1145")
+        const resumeArgs = resume!.replace(/^qfpay /, "").match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"|"$/g, ""))
+        // QFPay settles it meanwhile (through the sandbox's admin route, as a script would).
+        const settled = yield* Effect.promise(() =>
+          fetch(`${s.url}/_sandbox/transactions/CLI-PENDING/settle`, { method: "POST", body: "{}" }).then((r) =>
+            r.status
+          )
+        )
+        expect(settled).toBe(200)
+        const resumed = yield* qfpay([...resumeArgs, "--poll-interval", "0.1", "--json"], credentials)
+        expect(resumed.code).toBe(0)
+        expect(json(resumed)).toMatchObject({ status: "settled", out_trade_no: "CLI-PENDING", txamt: 1000 })
+        expect(yield* s.simulator.refundsOf(p.syssn)).toHaveLength(1)
+      })
+    ))
+
+  it.live("reverse, close, cancel, undo and query through the binary", () =>
+    withSandbox((s) =>
+      Effect.gen(function*() {
+        const base = ["--env", s.url, "--json"]
+        const mpm = yield* s.simulator.createPayment({ txamt: 500, pay_type: "800101", state: { _tag: "Pending" } })
+        const cpm = yield* s.simulator.createPayment({ txamt: 500, pay_type: "800208", state: { _tag: "Pending" } })
+        const other = yield* s.simulator.createPayment({ txamt: 500, pay_type: "801008", state: { _tag: "Pending" } })
+        const paid = yield* s.simulator.createPayment({ txamt: 900 })
+        const reversed = yield* qfpay([
+          "reverse",
+          ...base,
+          "--out-trade-no",
+          mpm.out_trade_no,
+          "--amount",
+          "500",
+          "--txdtm",
+          mpm.txdtm
+        ], credentials)
+        expect([reversed.code, json(reversed).operation]).toEqual([0, "reversal"])
+        const closed = yield* qfpay(
+          ["close", ...base, "--syssn", cpm.syssn, "--amount", "500", "--txdtm", cpm.txdtm],
+          credentials
+        )
+        expect([closed.code, json(closed).operation]).toEqual([0, "close"])
+        const cancelled = yield* qfpay([
+          "cancel",
+          ...base,
+          "--syssn",
+          other.syssn,
+          "--amount",
+          "500",
+          "--txdtm",
+          other.txdtm,
+          "--pay-type",
+          "801008"
+        ], credentials)
+        expect([cancelled.code, json(cancelled).operation]).toEqual([0, "close"])
+        const undone = yield* qfpay(["undo", ...base, "--syssn", paid.syssn, "--amount", "100"], credentials)
+        expect([undone.code, json(undone).action, json(undone).txamt]).toEqual([0, "refund", 100])
+        const nothing = yield* qfpay(["undo", ...base, "--syssn", mpm.syssn], credentials)
+        expect([nothing.code, json(nothing).action, json(nothing).reason]).toEqual([0, "none", "already-cancelled"])
+        const missing = yield* qfpay(["undo", ...base, "--syssn", "20000101000000000000000000"], credentials)
+        expect([missing.code, json(missing).status, json(missing).respcd]).toEqual([2, "rejected", "1268"])
+        const found = yield* qfpay(["query", ...base, "--syssn", `${mpm.syssn},${paid.syssn}`], credentials)
+        expect(found.code).toBe(0)
+        expect(json(found).rows.map((r: any) => r.syssn).sort()).toEqual([mpm.syssn, paid.syssn].sort())
+        const table = yield* qfpay(["query", "--env", s.url, "--syssn", paid.syssn], credentials)
+        expect(table.stdout).toMatch(/syssn\s+out_trade_no\s+type/)
+        expect(table.stdout).toContain(paid.syssn)
+      })
+    ))
+
+  it.live("a transport failure: exit 4", () =>
+    Effect.gen(function*() {
+      const run = yield* qfpay(
+        ["refund", "--env", "http://127.0.0.1:9", "--syssn", "1", "--amount", "10", "--json"],
+        credentials
+      )
+      expect(run.code).toBe(4)
+      expect(json(run).status).toBe("unknown")
+    }))
+
+  it.live("verify-notification reads the body on stdin", () =>
+    Effect.gen(function*() {
+      const body = `{"notify_type": "payment", "syssn": "20200514000300020093755455", "txamt": "10", "respcd": "0000"}`
+      const { Signature } = yield* Effect.promise(() => import("@effect-qfpay/core"))
+      const signature = Signature.signNotification(body, "NOTIFY-KEY-123")
+      const ok = yield* qfpay(["verify-notification", "--signature", signature.toLowerCase(), "--json"], {
+        QFPAY_CLIENT_KEY: "NOTIFY-KEY-123"
+      }, body)
+      expect(ok.code).toBe(0)
+      expect(json(ok)).toMatchObject({ status: "settled", identity: "payment:20200514000300020093755455", txamt: 10 })
+      const bad = yield* qfpay(["verify-notification", "--signature", signature], { QFPAY_CLIENT_KEY: "OTHER" }, body)
+      expect(bad.code).toBe(1)
+      expect(bad.stderr).toContain("signature")
+      expect(bad.stderr + bad.stdout).not.toContain("NOTIFY-KEY-123")
+    }))
+
+  it.live("never prints the client key, at any log level", () =>
+    withSandbox((s) =>
+      Effect.gen(function*() {
+        const p = yield* s.simulator.createPayment({ txamt: 1000 })
+        const env = { ...credentials, QFPAY_LOG_LEVEL: "all" }
+        const runs = yield* Effect.all([
+          qfpay(["refund", "--env", s.url, "--syssn", p.syssn, "--amount", "100"], env),
+          qfpay(["refund", "--env", s.url, "--syssn", p.syssn, "--amount", "99999"], env),
+          qfpay(["query", "--env", s.url, "--syssn", p.syssn, "--json"], env)
+        ], { concurrency: 3 })
+        for (const run of runs) expect(run.stdout + run.stderr).not.toContain(credentials.QFPAY_CLIENT_KEY)
+        expect(runs.some((run) => run.stderr.includes("level=DEBUG"))).toBe(true)
+      })
+    ))
+
+  it.live("demo: the main job runs against its embedded sandbox", () =>
+    Effect.gen(function*() {
+      const run = yield* qfpay(["demo"])
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain("Demo complete: every step behaved as expected.")
+      expect(run.stdout).toContain("no payment refunded beyond its amount")
+    }))
+})
