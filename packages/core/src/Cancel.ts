@@ -10,6 +10,7 @@ import * as CancelRouting from "./CancelRouting.js"
 import * as CancelProgram from "./internal/cancel.js"
 import type { ExecuteError } from "./internal/execute.js"
 import { issuesOf } from "./internal/issues.js"
+import { traced } from "./internal/traced.js"
 import { PayType } from "./PayType.js"
 import type { PollPolicy } from "./PollPolicy.js"
 import { QFPayConfig } from "./QFPayConfig.js"
@@ -45,21 +46,23 @@ export type CancelError = ExecuteError | UnknownPayType
 export const cancel: (
   input: CancelInput,
   options?: { readonly poll?: PollPolicy | undefined }
-) => Effect.Effect<Receipt, CancelError, QFPayConfig | Transport> = Effect.fn("QFPay.cancel")(
-  function*(input: CancelInput, options?: { readonly poll?: PollPolicy | undefined }) {
-    const config = yield* QFPayConfig
-    const payType = Schema.decodeUnknownEither(PayType)(input?.pay_type)
-    if (Either.isLeft(payType)) {
-      return yield* Effect.fail(
-        new InvalidRequest({
-          operation: "cancel",
-          issues: issuesOf(payType.left).map((i) => ({ ...i, path: "pay_type" }))
-        })
-      )
-    }
-    const route = yield* CancelRouting.route(config.routing, payType.right)
-    yield* Effect.annotateCurrentSpan({ "qfpay.pay_type": payType.right, "qfpay.route": route })
-    const { pay_type: _, ...payment } = input
-    return yield* CancelProgram.run(route, payment, options)
-  }
+) => Effect.Effect<Receipt, CancelError, QFPayConfig | Transport> = traced(
+  "QFPay.cancel",
+  (input: CancelInput, options?: { readonly poll?: PollPolicy | undefined }) =>
+    Effect.gen(function*() {
+      const config = yield* QFPayConfig
+      const payType = Schema.decodeUnknownEither(PayType)(input?.pay_type)
+      if (Either.isLeft(payType)) {
+        return yield* Effect.fail(
+          new InvalidRequest({
+            operation: "cancel",
+            issues: issuesOf(payType.left).map((i) => ({ ...i, path: "pay_type" }))
+          })
+        )
+      }
+      const route = yield* CancelRouting.route(config.routing, payType.right)
+      yield* Effect.annotateCurrentSpan({ "qfpay.pay_type": payType.right, "qfpay.route": route })
+      const { pay_type: _, ...payment } = input
+      return yield* CancelProgram.run(route, payment, options)
+    })
 )

@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Cancel from "./internal/cancel.js"
 import type { ExecuteError } from "./internal/execute.js"
+import { traced } from "./internal/traced.js"
 import type { PollPolicy } from "./PollPolicy.js"
 import type { QFPayConfig } from "./QFPayConfig.js"
 import type { Receipt } from "./Receipt.js"
@@ -31,8 +32,10 @@ export type CloseInput = Submit.CancelInput
 export const close: (
   input: CloseInput,
   options?: { readonly poll?: PollPolicy | undefined }
-) => Effect.Effect<Receipt, ExecuteError, QFPayConfig | Transport> = Effect.fn("QFPay.close")(
-  function*(input: CloseInput, options?: { readonly poll?: PollPolicy | undefined }) {
-    return yield* Cancel.run("close", input, options)
-  }
+) => Effect.Effect<Receipt, ExecuteError, QFPayConfig | Transport> = traced(
+  "QFPay.close",
+  (input: CloseInput, options?: { readonly poll?: PollPolicy | undefined }) =>
+    Effect.gen(function*() {
+      return yield* Cancel.run("close", input, options)
+    })
 )

@@ -18,50 +18,52 @@ import { TxDateTime } from "./TxDateTime.js"
  * refunded, `txdtm` the request time sent with it.
  *
  * @since 0.1.0
+ * @category schemas
+ */
+export const RefundHandle = Schema.TaggedStruct("RefundHandle", {
+  syssn: Syssn,
+  out_trade_no: OutTradeNo,
+  txamt: Amount,
+  txdtm: TxDateTime,
+  udid: Schema.optional(Udid),
+  /** The refund's own transaction number, once QFPay has given it. */
+  refund_syssn: Schema.optional(Syssn)
+}).annotations({ identifier: "RefundHandle" })
+
+/**
+ * @since 0.1.0
  * @category models
  */
-export class RefundHandle extends Schema.TaggedClass<RefundHandle>("@effect-qfpay/core/RefundHandle")(
-  "RefundHandle",
-  {
-    syssn: Syssn,
-    out_trade_no: OutTradeNo,
-    txamt: Amount,
-    txdtm: TxDateTime,
-    udid: Schema.optional(Udid),
-    /** The refund's own transaction number, once QFPay has given it. */
-    refund_syssn: Schema.optional(Syssn)
-  }
-) {
-  /**
-   * @since 0.1.0
-   */
-  get operation(): "refund" {
-    return "refund"
-  }
-}
+export interface RefundHandle extends Schema.Schema.Type<typeof RefundHandle> {}
 
 /**
  * A reversal or close of a payment that had not completed, named by its `syssn` or
  * `out_trade_no`; `txamt` and `txdtm` are the original payment's.
  *
  * @since 0.1.0
- * @category models
+ * @category schemas
  */
-export class CancelHandle extends Schema.TaggedClass<CancelHandle>("@effect-qfpay/core/CancelHandle")(
-  "CancelHandle",
-  {
-    operation: Schema.Literal("reversal", "close"),
-    syssn: Schema.optional(Syssn),
-    out_trade_no: Schema.optional(OutTradeNo),
-    txamt: Amount,
-    txdtm: TxDateTime,
-    udid: Schema.optional(Udid),
-    /** The reversal's / close's own transaction number, once QFPay has given it. */
-    cancel_syssn: Schema.optional(Syssn)
-  }
-) {}
+export const CancelHandle = Schema.TaggedStruct("CancelHandle", {
+  operation: Schema.Literal("reversal", "close"),
+  syssn: Schema.optional(Syssn),
+  out_trade_no: Schema.optional(OutTradeNo),
+  txamt: Amount,
+  txdtm: TxDateTime,
+  udid: Schema.optional(Udid),
+  /** The reversal's / close's own transaction number, once QFPay has given it. */
+  cancel_syssn: Schema.optional(Syssn)
+}).annotations({ identifier: "CancelHandle" })
 
 /**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CancelHandle extends Schema.Schema.Type<typeof CancelHandle> {}
+
+/**
+ * Plain data: handles are built from values already validated, and read back with
+ * {@link fromToken} or `Schema.decodeUnknown(Handle)`.
+ *
  * @since 0.1.0
  * @category schemas
  */
@@ -72,6 +74,15 @@ export const Handle = Schema.Union(RefundHandle, CancelHandle).annotations({ ide
  * @category models
  */
 export type Handle = RefundHandle | CancelHandle
+
+/**
+ * The operation a handle names.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const operation = (handle: Handle): "refund" | "reversal" | "close" =>
+  handle._tag === "RefundHandle" ? "refund" : handle.operation
 
 /**
  * A handle as URL-safe text: base64url of its JSON encoding. Fit for a command line.

@@ -11,25 +11,30 @@ import * as Random from "effect/Random"
 import type { OutTradeNo } from "./Identifiers.js"
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-const CHUNK = 36 ** 4
+// 36^8 < 2^53: eight characters from each 53-bit draw, four draws for 32 characters
+// (165 bits of the 212 drawn).
+const CHUNK = 36 ** 8
 
 /**
- * 32 characters from `[A-Z0-9]`, drawn four at a time.
+ * 32 characters from `[A-Z0-9]`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const random: Effect.Effect<OutTradeNo> = Effect.gen(function*() {
-  let out = ""
-  for (let i = 0; i < 8; i++) {
-    let n = yield* Random.nextIntBetween(0, CHUNK)
-    for (let j = 0; j < 4; j++) {
-      out += ALPHABET[n % 36]
-      n = Math.floor(n / 36)
+export const random: Effect.Effect<OutTradeNo> = Effect.map(
+  Effect.all([Random.next, Random.next, Random.next, Random.next]),
+  (draws) => {
+    let out = ""
+    for (const draw of draws) {
+      let n = Math.floor(draw * CHUNK)
+      for (let j = 0; j < 8; j++) {
+        out += ALPHABET[n % 36]
+        n = Math.floor(n / 36)
+      }
     }
+    return out as OutTradeNo
   }
-  return out as OutTradeNo
-})
+)
 
 /**
  * @since 0.1.0

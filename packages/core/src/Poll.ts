@@ -8,7 +8,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { Handle } from "./Handle.js"
+import * as Random from "effect/Random"
+import { type Handle, operation as operationOf } from "./Handle.js"
 import type { SendError } from "./internal/engine.js"
 import * as Observe from "./internal/observe.js"
 import { type Counters, fromRow } from "./internal/receipts.js"
@@ -41,7 +42,10 @@ export const pollWith = (
     const started = yield* Clock.currentTimeMillis
     const deadlineAt = started + Duration.toMillis(policy.deadline)
     const stepper = Stepper.make(policy.schedule)
-    let delay = Duration.toMillis(policy.firstDelay)
+    const first = Duration.toMillis(policy.firstDelay)
+    let delay = policy.firstDelayJitter > 0
+      ? Math.round(first * (1 + policy.firstDelayJitter * (yield* Random.next)))
+      : first
     let polls = 0
     let last = lastCode
     while (true) {
@@ -113,17 +117,14 @@ export const pollUntilSettled = (
   handle: Handle,
   policy?: PollPolicy
 ): Effect.Effect<Receipt, PollError, QFPayConfig | Transport> =>
-  Effect.flatMap(
-    QFPayConfig,
-    (config) => pollWith(handle, policy ?? config.poll, { attempts: 0, enquiries: 0 }, undefined)
+  // No span of its own: resuming thousands of pending operations at once is its use, and a span
+  // per poller costs kilobytes while it sleeps. The caller's span gets the attributes.
+  Effect.zipRight(
+    Effect.annotateCurrentSpan({
+      "qfpay.operation": operationOf(handle),
+      "qfpay.out_trade_no": handle.out_trade_no ?? "",
+      "qfpay.syssn": handle.syssn ?? ""
+    }),
+    Effect.flatMap(QFPayConfig, (config) =>
+      pollWith(handle, policy ?? config.poll, { attempts: 0, enquiries: 0 }, undefined))
   )
-    .pipe(
-      Effect.withSpan("QFPay.pollUntilSettled", {
-        captureStackTrace: false,
-        attributes: {
-          "qfpay.operation": handle._tag === "RefundHandle" ? "refund" : handle.operation,
-          "qfpay.out_trade_no": handle.out_trade_no ?? "",
-          "qfpay.syssn": handle.syssn ?? ""
-        }
-      })
-    )

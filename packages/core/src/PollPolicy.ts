@@ -18,6 +18,11 @@ import * as Decisions from "./Decisions.js"
  */
 export interface PollPolicy {
   readonly firstDelay: Duration.Duration
+  /**
+   * The first wait is drawn from [firstDelay, firstDelay × (1 + firstDelayJitter)], so that
+   * operations started together do not all ask at once. 0: exactly `firstDelay`.
+   */
+  readonly firstDelayJitter: number
   readonly schedule: Schedule.Schedule<unknown, unknown>
   readonly deadline: Duration.Duration
 }
@@ -39,7 +44,11 @@ export interface Options {
   readonly deadline?: Duration.DurationInput | undefined
   /** At most this many enquiries in all. Default: unbounded (the deadline bounds them). */
   readonly maxEnquiries?: number | undefined
-  /** Randomise each wait between 80 % and 120 %, so that many pollers do not align. Default true. */
+  /**
+   * Randomise each wait between 80 % and 120 %, and the first one between 100 % and 125 % (3 to
+   * 3.75 s by default, inside the 3–5 s the docs advise), so that many pollers do not align.
+   * Default true.
+   */
   readonly jitter?: boolean | undefined
 }
 
@@ -61,6 +70,7 @@ export const make = (options: Options = {}): PollPolicy => {
   }
   return {
     firstDelay: Duration.decode(options.firstDelay ?? Duration.millis(Decisions.firstEnquiryDelayMillis)),
+    firstDelayJitter: (options.jitter ?? true) ? 0.25 : 0,
     schedule,
     deadline: Duration.decode(options.deadline ?? "2 minutes")
   }
@@ -74,16 +84,21 @@ export const make = (options: Options = {}): PollPolicy => {
  */
 export const fromSchedule = (
   schedule: Schedule.Schedule<unknown, unknown>,
-  options: { readonly firstDelay?: Duration.DurationInput; readonly deadline?: Duration.DurationInput } = {}
+  options: {
+    readonly firstDelay?: Duration.DurationInput
+    readonly firstDelayJitter?: number
+    readonly deadline?: Duration.DurationInput
+  } = {}
 ): PollPolicy => ({
   firstDelay: Duration.decode(options.firstDelay ?? Duration.millis(Decisions.firstEnquiryDelayMillis)),
+  firstDelayJitter: Math.max(0, options.firstDelayJitter ?? 0),
   schedule,
   deadline: Duration.decode(options.deadline ?? "2 minutes")
 })
 
 /**
- * First enquiry after 3 s, then exponential backoff from 2 s by 1.5 with jitter, capped at
- * 15 s, for at most 2 minutes.
+ * First enquiry after 3 to 3.75 s, then exponential backoff from 2 s by 1.5 with jitter,
+ * capped at 15 s, for at most 2 minutes.
  *
  * @since 0.1.0
  * @category constants

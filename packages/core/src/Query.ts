@@ -10,6 +10,7 @@ import * as Stream from "effect/Stream"
 import * as Endpoint from "./Endpoint.js"
 import type { SendError } from "./internal/engine.js"
 import { retryTransient } from "./internal/retry.js"
+import { traced } from "./internal/traced.js"
 import { QFPayConfig } from "./QFPayConfig.js"
 import { type InvalidRequest, Rejected, TransactionNotFound } from "./QFPayError.js"
 import * as Request from "./Request.js"
@@ -97,10 +98,10 @@ const sendPrepared = (
  * @since 0.1.0
  * @category enquiry
  */
-export const query: (input: QueryInput) => Effect.Effect<QueryResult, QueryError, QFPayConfig | Transport> = Effect
-  .fn("QFPay.query")(function*(input: QueryInput) {
-    return yield* retryTransient(queryOnce(input))
-  })
+export const query: (input: QueryInput) => Effect.Effect<QueryResult, QueryError, QFPayConfig | Transport> = traced(
+  "QFPay.query",
+  (input: QueryInput) => retryTransient(queryOnce(input))
+)
 
 /**
  * Every row of every page, fetching pages as they are consumed (100 rows a page unless

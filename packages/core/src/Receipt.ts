@@ -25,9 +25,9 @@ export const ConfirmedBy = Schema.Literal("response", "enquiry", "already-done")
  * (refund) or the original payment's (reversal, close).
  *
  * @since 0.1.0
- * @category models
+ * @category schemas
  */
-export class Receipt extends Schema.Class<Receipt>("@effect-qfpay/core/Receipt")({
+export const Receipt = Schema.Struct({
   operation: Schema.Literal("refund", "reversal", "close"),
   syssn: Schema.optional(Syssn),
   orig_syssn: Schema.optional(Syssn),
@@ -42,4 +42,10 @@ export class Receipt extends Schema.Class<Receipt>("@effect-qfpay/core/Receipt")
   attempts: Schema.Number,
   /** How many enquiries were made. */
   enquiries: Schema.Number
-}) {}
+}).annotations({ identifier: "Receipt" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Receipt extends Schema.Schema.Type<typeof Receipt> {}

@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import type { Handle } from "./Handle.js"
 import { execute, type ExecuteError } from "./internal/execute.js"
+import { traced } from "./internal/traced.js"
 import type { PollPolicy } from "./PollPolicy.js"
 import type { QFPayConfig } from "./QFPayConfig.js"
 import type { Receipt } from "./Receipt.js"
@@ -23,23 +24,25 @@ import type { Transport } from "./Transport.js"
 export const reconcile: (
   handle: Handle,
   options?: { readonly poll?: PollPolicy | undefined }
-) => Effect.Effect<Receipt, ExecuteError, QFPayConfig | Transport> = Effect.fn("QFPay.reconcile")(
-  function*(handle: Handle, options?: { readonly poll?: PollPolicy | undefined }) {
-    const prepared = handle._tag === "RefundHandle"
-      ? yield* Submit.prepareRefund({
-        syssn: handle.syssn,
-        txamt: handle.txamt,
-        out_trade_no: handle.out_trade_no,
-        txdtm: handle.txdtm,
-        udid: handle.udid
-      })
-      : yield* Submit.prepareCancel(handle.operation, {
-        syssn: handle.syssn,
-        out_trade_no: handle.out_trade_no,
-        txamt: handle.txamt,
-        txdtm: handle.txdtm,
-        udid: handle.udid
-      })
-    return yield* execute(prepared, handle, { poll: options?.poll, reconcileFirst: true })
-  }
+) => Effect.Effect<Receipt, ExecuteError, QFPayConfig | Transport> = traced(
+  "QFPay.reconcile",
+  (handle: Handle, options?: { readonly poll?: PollPolicy | undefined }) =>
+    Effect.gen(function*() {
+      const prepared = handle._tag === "RefundHandle"
+        ? yield* Submit.prepareRefund({
+          syssn: handle.syssn,
+          txamt: handle.txamt,
+          out_trade_no: handle.out_trade_no,
+          txdtm: handle.txdtm,
+          udid: handle.udid
+        })
+        : yield* Submit.prepareCancel(handle.operation, {
+          syssn: handle.syssn,
+          out_trade_no: handle.out_trade_no,
+          txamt: handle.txamt,
+          txdtm: handle.txdtm,
+          udid: handle.udid
+        })
+      return yield* execute(prepared, handle, { poll: options?.poll, reconcileFirst: true })
+    })
 )

@@ -4,8 +4,9 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { RefundHandle } from "./Handle.js"
+import type { RefundHandle } from "./Handle.js"
 import { execute, type ExecuteError } from "./internal/execute.js"
+import { traced } from "./internal/traced.js"
 import type { PollPolicy } from "./PollPolicy.js"
 import type { QFPayConfig } from "./QFPayConfig.js"
 import type { Receipt } from "./Receipt.js"
@@ -54,22 +55,25 @@ export type RefundError = ExecuteError
 export const refund: (
   input: RefundInput,
   options?: Options
-) => Effect.Effect<Receipt, RefundError, QFPayConfig | Transport> = Effect.fn("QFPay.refund")(
-  function*(input: RefundInput, options?: Options) {
-    const prepared = yield* Submit.prepareRefund(input)
-    const request = prepared.request
-    yield* Effect.annotateCurrentSpan({
-      "qfpay.syssn": request.syssn,
-      "qfpay.out_trade_no": request.out_trade_no,
-      "qfpay.txamt": request.txamt
+) => Effect.Effect<Receipt, RefundError, QFPayConfig | Transport> = traced(
+  "QFPay.refund",
+  (input: RefundInput, options?: Options) =>
+    Effect.gen(function*() {
+      const prepared = yield* Submit.prepareRefund(input)
+      const request = prepared.request
+      yield* Effect.annotateCurrentSpan({
+        "qfpay.syssn": request.syssn,
+        "qfpay.out_trade_no": request.out_trade_no,
+        "qfpay.txamt": request.txamt
+      })
+      const handle: RefundHandle = {
+        _tag: "RefundHandle",
+        syssn: request.syssn,
+        out_trade_no: request.out_trade_no,
+        txamt: request.txamt,
+        txdtm: request.txdtm,
+        ...(request.udid === undefined ? {} : { udid: request.udid })
+      }
+      return yield* execute(prepared, handle, { poll: options?.poll })
     })
-    const handle = new RefundHandle({
-      syssn: request.syssn,
-      out_trade_no: request.out_trade_no,
-      txamt: request.txamt,
-      txdtm: request.txdtm,
-      ...(request.udid === undefined ? {} : { udid: request.udid })
-    })
-    return yield* execute(prepared, handle, { poll: options?.poll })
-  }
 )

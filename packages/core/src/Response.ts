@@ -52,6 +52,34 @@ export const OperationResponse = Schema.Struct({
 export type OperationResponse = typeof OperationResponse.Type
 
 /**
+ * The fields of an answer that a receipt needs. The programs decode only these (half the cost
+ * of the whole answer); `Submit.submit` returns the whole `OperationResponse`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const OperationSummary = OperationResponse.pipe(
+  Schema.pick(
+    "respcd",
+    "resperr",
+    "respmsg",
+    "syssn",
+    "orig_syssn",
+    "out_trade_no",
+    "txamt",
+    "txcurrcd",
+    "txdtm",
+    "sysdtm"
+  )
+).annotations({ identifier: "OperationSummary" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type OperationSummary = typeof OperationSummary.Type
+
+/**
  * The smallest part of any answer: its code and messages. Decoded first, so that a rejection
  * is reported as a rejection even when its other fields are odd.
  *

@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Cancel from "./internal/cancel.js"
 import type { ExecuteError } from "./internal/execute.js"
+import { traced } from "./internal/traced.js"
 import type { PollPolicy } from "./PollPolicy.js"
 import type { QFPayConfig } from "./QFPayConfig.js"
 import type { Receipt } from "./Receipt.js"
@@ -31,8 +32,10 @@ export type ReverseInput = Submit.CancelInput
 export const reverse: (
   input: ReverseInput,
   options?: { readonly poll?: PollPolicy | undefined }
-) => Effect.Effect<Receipt, ExecuteError, QFPayConfig | Transport> = Effect.fn("QFPay.reverse")(
-  function*(input: ReverseInput, options?: { readonly poll?: PollPolicy | undefined }) {
-    return yield* Cancel.run("reversal", input, options)
-  }
+) => Effect.Effect<Receipt, ExecuteError, QFPayConfig | Transport> = traced(
+  "QFPay.reverse",
+  (input: ReverseInput, options?: { readonly poll?: PollPolicy | undefined }) =>
+    Effect.gen(function*() {
+      return yield* Cancel.run("reversal", input, options)
+    })
 )

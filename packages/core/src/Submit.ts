@@ -181,18 +181,17 @@ export const prepareRefund = (
     const valid = yield* decodeInput("refund", RefundInput, input)
     const out_trade_no = valid.out_trade_no ?? (yield* (yield* OutTradeNoGenerator).next)
     const txdtm = valid.txdtm ?? TxDateTime.fromDateTime(yield* DateTime.now, config.timeZone)
-    return yield* encodeRequest(
-      Endpoint.refund,
-      Request.RefundRequest,
-      withoutUndefined({
-        syssn: valid.syssn,
-        out_trade_no,
-        txamt: valid.txamt,
-        txdtm,
-        mchid: Option.getOrUndefined(config.mchid),
-        udid: valid.udid
-      })
-    )
+    // Every field is a validated domain value (or ours: the id, the time, the mchid), so the
+    // wire form is its text; no second schema pass (this runs once per refund).
+    const request: Request.RefundRequest = withoutUndefined({
+      syssn: valid.syssn,
+      out_trade_no,
+      txamt: valid.txamt,
+      txdtm,
+      mchid: Option.getOrUndefined(config.mchid),
+      udid: valid.udid
+    })
+    return { endpoint: Endpoint.refund, request, params: compact(request) as Record<string, string> }
   })
 
 /**
@@ -265,6 +264,7 @@ export interface Submitted<A, R> {
 
 const decodeOperation = Schema.decodeUnknownEither(Response.OperationResponse)
 const decodeQuery = Schema.decodeUnknownEither(Response.QueryResponse)
+const decodeSummary = Schema.decodeUnknownEither(Response.OperationSummary)
 
 const submitPrepared = <A, R>(
   prepared: Prepared<A>,
@@ -331,15 +331,16 @@ export const submit: {
 }) as any
 
 /**
- * Sends already prepared parameters once more, unchanged: the very same identifiers.
+ * Sends already prepared parameters once more, unchanged: the very same identifiers. Decodes
+ * the fields a receipt needs.
  *
  * @since 0.1.0
  * @category submit
  */
 export const resend = <A>(
   prepared: Prepared<A>
-): Effect.Effect<Submitted<A, Response.OperationResponse>, Engine.SendError, QFPayConfig | Transport> =>
-  submitPrepared(prepared, decodeOperation)
+): Effect.Effect<Submitted<A, Response.OperationSummary>, Engine.SendError, QFPayConfig | Transport> =>
+  submitPrepared(prepared, decodeSummary)
 
 /**
  * Sends a prepared enquiry once.

@@ -33,7 +33,21 @@ export interface Parts {
   readonly seconds: number
 }
 
+// Validation parses the same few strings again and again (a request's time is checked when
+// it is decoded, encoded and echoed back): the last answers are kept.
+const parsed = new Map<string, Option.Option<Parts>>()
+
 const parse = (s: string): Option.Option<Parts> => {
+  let result = parsed.get(s)
+  if (result === undefined) {
+    result = parseUncached(s)
+    if (parsed.size >= 1024) parsed.clear()
+    parsed.set(s, result)
+  }
+  return result
+}
+
+const parseUncached = (s: string): Option.Option<Parts> => {
   const m = PATTERN.exec(s)
   if (m === null) return Option.none()
   const [year, month, day, hours, minutes, seconds] = m.slice(1).map(Number)

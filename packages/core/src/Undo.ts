@@ -12,6 +12,7 @@ import { cancel, type CancelError } from "./Cancel.js"
 import * as Decisions from "./Decisions.js"
 import { OutTradeNo, Syssn, Udid } from "./Identifiers.js"
 import { issuesOf } from "./internal/issues.js"
+import { traced } from "./internal/traced.js"
 import type { PollPolicy } from "./PollPolicy.js"
 import type { QFPayConfig } from "./QFPayConfig.js"
 import { InvalidRequest, type TransactionNotFound } from "./QFPayError.js"
@@ -132,68 +133,72 @@ const cancelled: ReadonlyArray<string> = Decisions.alreadyCancelledCodes
 export const undo: (
   input: UndoInput,
   options?: { readonly poll?: PollPolicy | undefined }
-) => Effect.Effect<UndoResult, UndoError, QFPayConfig | Transport> = Effect.fn("QFPay.undo")(
-  function*(input: UndoInput, options?: { readonly poll?: PollPolicy | undefined }) {
-    const decoded = Schema.decodeUnknownEither(UndoInput, { errors: "all" })(input ?? {})
-    if (Either.isLeft(decoded)) {
-      return yield* Effect.fail(new InvalidRequest({ operation: "undo", issues: issuesOf(decoded.left) }))
-    }
-    const valid = decoded.right
-    const payment = yield* Query.findPayment(valid)
-    const cancelFlag = payment.cancel ?? Cancel.none
-    if (cancelFlag === Cancel.cpmReversed || cancelFlag === Cancel.mpmCancelled || cancelled.includes(payment.respcd)) {
-      return new NothingToUndo({ reason: "already-cancelled", payment })
-    }
-    if (cancelFlag === Cancel.refunded) return new NothingToUndo({ reason: "already-refunded", payment })
+) => Effect.Effect<UndoResult, UndoError, QFPayConfig | Transport> = traced(
+  "QFPay.undo",
+  (input: UndoInput, options?: { readonly poll?: PollPolicy | undefined }) =>
+    Effect.gen(function*() {
+      const decoded = Schema.decodeUnknownEither(UndoInput, { errors: "all" })(input ?? {})
+      if (Either.isLeft(decoded)) {
+        return yield* Effect.fail(new InvalidRequest({ operation: "undo", issues: issuesOf(decoded.left) }))
+      }
+      const valid = decoded.right
+      const payment = yield* Query.findPayment(valid)
+      const cancelFlag = payment.cancel ?? Cancel.none
+      if (
+        cancelFlag === Cancel.cpmReversed || cancelFlag === Cancel.mpmCancelled || cancelled.includes(payment.respcd)
+      ) {
+        return new NothingToUndo({ reason: "already-cancelled", payment }, true)
+      }
+      if (cancelFlag === Cancel.refunded) return new NothingToUndo({ reason: "already-refunded", payment }, true)
 
-    switch (ResponseCode.classify(payment.respcd)) {
-      case "success": {
-        if (valid.txamt === undefined && cancelFlag === Cancel.partiallyRefunded) {
-          return yield* Effect.fail(
-            invalid("txamt", `payment ${payment.syssn} is already partly refunded: give the amount to refund`)
-          )
-        }
-        const txamt = valid.txamt ?? payment.txamt
-        if (txamt === undefined) {
-          return yield* Effect.fail(invalid("txamt", "the enquiry did not give the payment's amount: give it"))
-        }
-        const receipt = yield* refund({
-          syssn: payment.syssn,
-          txamt,
-          out_trade_no: valid.refund_out_trade_no,
-          udid: valid.udid
-        }, options)
-        return new Refunded({ receipt, payment })
-      }
-      case "pending": {
-        if (payment.txamt === undefined || payment.txdtm === undefined) {
-          return yield* Effect.fail(
-            invalid("syssn", "the enquiry did not give the payment's amount and time, which a cancellation needs")
-          )
-        }
-        if (valid.txamt !== undefined && valid.txamt !== payment.txamt) {
-          return yield* Effect.fail(
-            invalid(
-              "txamt",
-              `a payment that has not completed is cancelled in full: omit txamt or give ${payment.txamt}`
+      switch (ResponseCode.classify(payment.respcd)) {
+        case "success": {
+          if (valid.txamt === undefined && cancelFlag === Cancel.partiallyRefunded) {
+            return yield* Effect.fail(
+              invalid("txamt", `payment ${payment.syssn} is already partly refunded: give the amount to refund`)
             )
-          )
+          }
+          const txamt = valid.txamt ?? payment.txamt
+          if (txamt === undefined) {
+            return yield* Effect.fail(invalid("txamt", "the enquiry did not give the payment's amount: give it"))
+          }
+          const receipt = yield* refund({
+            syssn: payment.syssn,
+            txamt,
+            out_trade_no: valid.refund_out_trade_no,
+            udid: valid.udid
+          }, options)
+          return new Refunded({ receipt, payment }, true)
         }
-        if (payment.pay_type === undefined) {
-          return yield* Effect.fail(invalid("pay_type", "the enquiry did not give the payment's pay type"))
+        case "pending": {
+          if (payment.txamt === undefined || payment.txdtm === undefined) {
+            return yield* Effect.fail(
+              invalid("syssn", "the enquiry did not give the payment's amount and time, which a cancellation needs")
+            )
+          }
+          if (valid.txamt !== undefined && valid.txamt !== payment.txamt) {
+            return yield* Effect.fail(
+              invalid(
+                "txamt",
+                `a payment that has not completed is cancelled in full: omit txamt or give ${payment.txamt}`
+              )
+            )
+          }
+          if (payment.pay_type === undefined) {
+            return yield* Effect.fail(invalid("pay_type", "the enquiry did not give the payment's pay type"))
+          }
+          const receipt = yield* cancel({
+            syssn: payment.syssn,
+            out_trade_no: payment.out_trade_no,
+            txamt: payment.txamt,
+            txdtm: payment.txdtm,
+            udid: valid.udid,
+            pay_type: payment.pay_type
+          }, options)
+          return new Cancelled({ receipt, payment }, true)
         }
-        const receipt = yield* cancel({
-          syssn: payment.syssn,
-          out_trade_no: payment.out_trade_no,
-          txamt: payment.txamt,
-          txdtm: payment.txdtm,
-          udid: valid.udid,
-          pay_type: payment.pay_type
-        }, options)
-        return new Cancelled({ receipt, payment })
+        default:
+          return new NothingToUndo({ reason: "payment-failed", payment }, true)
       }
-      default:
-        return new NothingToUndo({ reason: "payment-failed", payment })
-    }
-  }
+    })
 )

@@ -222,11 +222,12 @@ const codeAnswer = (code: string, detail = ""): Record<string, string> => ({
   respmsg: detail
 })
 
-const decodeRefund = Schema.decodeUnknownEither(Request.RefundRequest, { errors: "all" })
-const decodeReversal = Schema.decodeUnknownEither(Request.ReversalRequest, { errors: "all" })
-const decodeClose = Schema.decodeUnknownEither(Request.CloseRequest, { errors: "all" })
-const decodeQuery = Schema.decodeUnknownEither(Request.QueryRequest, { errors: "all" })
+const decodeRefund = Schema.decodeUnknownEither(Request.RefundRequest)
+const decodeReversal = Schema.decodeUnknownEither(Request.ReversalRequest)
+const decodeClose = Schema.decodeUnknownEither(Request.CloseRequest)
+const decodeQuery = Schema.decodeUnknownEither(Request.QueryRequest)
 const decodePayment = Schema.decodeUnknownEither(Request.PaymentRequest, { errors: "all" })
+const decodeTxDateTime = Schema.decodeUnknownEither(TxDateTime.TxDateTime)
 
 const firstIssue = (error: ParseResult.ParseError): string => {
   const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
@@ -268,8 +269,15 @@ export class Model {
   // ---------------------------------------------------------------------------------------
   // time and identifiers
 
+  private lastLocal = { at: Number.NaN, zone: "", text: "" }
+
   private local(now: number): string {
-    return TxDateTime.fromDateTime(DateTime.unsafeMake(now), this.rules.timeZone)
+    // A request asks for the same instant several times (sysdtm, paydtm, the new syssn).
+    const last = this.lastLocal
+    if (last.at === now && last.zone === this.rules.timeZone) return last.text
+    const text = TxDateTime.fromDateTime(DateTime.unsafeMake(now), this.rules.timeZone)
+    this.lastLocal = { at: now, zone: this.rules.timeZone, text }
+    return text
   }
 
   /** 26 digits: the local date, a node number, a sequence. Unique per simulator. */
@@ -401,8 +409,8 @@ export class Model {
       return Either.left(`txcurrcd: expected a three-letter currency code, got ${txcurrcd}`)
     }
     const txdtm = input.txdtm ?? this.local(now)
-    if (Either.isLeft(Schema.decodeUnknownEither(TxDateTime.TxDateTime)(txdtm))) {
-      return Either.left(`txdtm: expected YYYY-MM-DD hh:mm:ss, got ${txdtm}`)
+    if (input.txdtm !== undefined && Either.isLeft(decodeTxDateTime(input.txdtm))) {
+      return Either.left(`txdtm: expected YYYY-MM-DD hh:mm:ss, got ${input.txdtm}`)
     }
     const out_trade_no = input.out_trade_no ?? `SIM${this.sequence + 1}${String(now).slice(-6)}`
     if (this.byOutTradeNo.has(out_trade_no)) return Either.left(`out_trade_no ${out_trade_no} is already used`)

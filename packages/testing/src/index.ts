@@ -57,3 +57,10 @@ export * as SandboxServer from "./SandboxServer.js"
  * @since 0.1.0
  */
 export * as Simulator from "./Simulator.js"
+
+/**
+ * Virtual time that scales to many fibers.
+ *
+ * @since 0.1.0
+ */
+export * as VirtualClock from "./VirtualClock.js"

@@ -4,7 +4,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import { CancelHandle } from "../Handle.js"
+import type { CancelHandle } from "../Handle.js"
 import type { PollPolicy } from "../PollPolicy.js"
 import type { QFPayConfig } from "../QFPayConfig.js"
 import type { Receipt } from "../Receipt.js"
@@ -26,13 +26,14 @@ export const run = (
       "qfpay.out_trade_no": request.out_trade_no ?? "",
       "qfpay.txamt": request.txamt
     })
-    const handle = new CancelHandle({
+    const handle: CancelHandle = {
+      _tag: "CancelHandle",
       operation,
       txamt: request.txamt,
       txdtm: request.txdtm,
       ...(request.syssn === undefined ? {} : { syssn: request.syssn }),
       ...(request.out_trade_no === undefined ? {} : { out_trade_no: request.out_trade_no }),
       ...(request.udid === undefined ? {} : { udid: request.udid })
-    })
+    }
     return yield* execute(prepared, handle, { poll: options?.poll })
   })

@@ -9,7 +9,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Decisions from "../Decisions.js"
-import type { CancelHandle, Handle, RefundHandle } from "../Handle.js"
+import { type CancelHandle, type Handle, operation as operationOf, type RefundHandle } from "../Handle.js"
 import type { QFPayConfig } from "../QFPayConfig.js"
 import { InvalidRequest, Rejected } from "../QFPayError.js"
 import * as Query from "../Query.js"
@@ -101,7 +101,7 @@ export const observe = (
 /** @internal */
 export const conflictError = (handle: Handle, row: QueryRow): Rejected =>
   Rejected.fromCode({
-    endpoint: handle._tag === "RefundHandle" ? "refund" : handle.operation,
+    endpoint: operationOf(handle),
     code: "1102",
     resperr: `out_trade_no ${row.out_trade_no ?? ""} already names another transaction (syssn ${row.syssn})`,
     handle
@@ -110,7 +110,7 @@ export const conflictError = (handle: Handle, row: QueryRow): Rejected =>
 /** @internal */
 export const failedError = (handle: Handle, observation: Extract<Observation, { _tag: "Failed" }>): Rejected =>
   Rejected.fromCode({
-    endpoint: handle._tag === "RefundHandle" ? "refund" : handle.operation,
+    endpoint: operationOf(handle),
     code: observation.code,
     resperr: observation.detail ?? observation.row?.errmsg,
     handle

@@ -4,10 +4,9 @@
  * @internal
  */
 import type { Handle } from "../Handle.js"
-import { CancelHandle, RefundHandle } from "../Handle.js"
 import type { Syssn } from "../Identifiers.js"
-import { Receipt } from "../Receipt.js"
-import type { OperationResponse, QueryRow } from "../Response.js"
+import type { Receipt } from "../Receipt.js"
+import type { OperationSummary, QueryRow } from "../Response.js"
 
 /** @internal */
 export interface Counters {
@@ -20,20 +19,18 @@ type ConfirmedBy = Receipt["confirmed_by"]
 /** @internal */
 export const withNewSyssn = (handle: Handle, syssn: Syssn | undefined): Handle => {
   if (syssn === undefined) return handle
-  return handle._tag === "RefundHandle"
-    ? new RefundHandle({ ...handle, refund_syssn: syssn })
-    : new CancelHandle({ ...handle, cancel_syssn: syssn })
+  return handle._tag === "RefundHandle" ? { ...handle, refund_syssn: syssn } : { ...handle, cancel_syssn: syssn }
 }
 
 /** @internal */
 export const fromResponse = (
   handle: Handle,
-  response: OperationResponse | undefined,
+  response: OperationSummary | undefined,
   counters: Counters,
   confirmedBy: ConfirmedBy
 ): Receipt =>
   handle._tag === "RefundHandle"
-    ? new Receipt({
+    ? ({
       operation: "refund",
       syssn: response?.syssn ?? handle.refund_syssn,
       orig_syssn: response?.orig_syssn ?? handle.syssn,
@@ -47,7 +44,7 @@ export const fromResponse = (
       attempts: counters.attempts,
       enquiries: counters.enquiries
     })
-    : new Receipt({
+    : ({
       operation: handle.operation,
       syssn: response?.syssn ?? handle.cancel_syssn,
       orig_syssn: response?.orig_syssn ?? handle.syssn,
@@ -67,10 +64,10 @@ export const fromRow = (
   handle: Handle,
   row: QueryRow,
   counters: Counters,
-  response?: OperationResponse
+  response?: OperationSummary
 ): Receipt =>
   handle._tag === "RefundHandle"
-    ? new Receipt({
+    ? ({
       operation: "refund",
       syssn: row.syssn,
       orig_syssn: row.origssn ?? handle.syssn,
@@ -84,7 +81,7 @@ export const fromRow = (
       attempts: counters.attempts,
       enquiries: counters.enquiries
     })
-    : new Receipt({
+    : ({
       operation: handle.operation,
       syssn: response?.syssn ?? handle.cancel_syssn,
       orig_syssn: row.syssn,
