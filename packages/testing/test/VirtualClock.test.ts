@@ -49,7 +49,10 @@ describe("VirtualClock", () => {
     Effect.gen(function*() {
       const sim = yield* Simulator.Simulator
       yield* sim.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 3 })))
-      const policy = PollPolicy.fromSchedule(Schedule.spaced("2 seconds"), { firstDelay: "3 seconds", deadline: "1 minute" })
+      const policy = PollPolicy.fromSchedule(Schedule.spaced("2 seconds"), {
+        firstDelay: "3 seconds",
+        deadline: "1 minute"
+      })
       const payment = yield* Effect.orDie(sim.createPayment({ txamt: 1000 }))
       const receipt = yield* VirtualClock.settle(refund({ syssn: payment.syssn, txamt: 1000 }, { poll: policy }))
       expect(receipt.enquiries).toBe(3)
@@ -61,9 +64,11 @@ describe("VirtualClock", () => {
     Effect.gen(function*() {
       const sim = yield* Simulator.Simulator
       yield* sim.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 3 })))
-      const payments = yield* Effect.forEach(Array.from({ length: 10_000 }), () => Effect.orDie(sim.createPayment({ txamt: 100 })))
+      const payments = yield* Effect.forEach(Array.from({ length: 10_000 }), () =>
+        Effect.orDie(sim.createPayment({ txamt: 100 })))
       const receipts = yield* VirtualClock.settle(
-        Effect.forEach(payments, (p) => refund({ syssn: p.syssn, txamt: 100 }), { concurrency: "unbounded" })
+        Effect.forEach(payments, (p) =>
+          refund({ syssn: p.syssn, txamt: 100 }), { concurrency: "unbounded" })
       )
       expect(receipts).toHaveLength(10_000)
       expect(receipts.every((r) => r.enquiries === 3)).toBe(true)
