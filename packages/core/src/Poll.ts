@@ -30,6 +30,37 @@ import type { Transport } from "./Transport.js"
  */
 export type PollError = Rejected | StillPending | InvalidRequest | SendError
 
+type Step =
+  | { readonly _tag: "Done"; readonly receipt: Receipt }
+  | { readonly _tag: "Again"; readonly lastCode: string | undefined }
+
+// One enquiry and what it means for the operation: settled, failed, or ask again.
+const enquire = (
+  handle: Handle,
+  counters: Counters,
+  last: string | undefined
+): Effect.Effect<Step, PollError, QFPayConfig | Transport> =>
+  Effect.flatMap(Effect.either(Observe.observe(handle)), (result): Effect.Effect<Step, PollError> => {
+    // An enquiry that failed in transit says nothing about the operation: keep polling.
+    if (Either.isLeft(result)) {
+      return isTransient(result.left) ? Effect.succeed({ _tag: "Again", lastCode: last }) : Effect.fail(result.left)
+    }
+    const seen = result.right
+    switch (seen._tag) {
+      case "Settled":
+        return Effect.succeed({ _tag: "Done", receipt: fromRow(handle, seen.row, counters) })
+      case "Failed":
+        return Effect.fail(Observe.failedError(handle, seen))
+      case "Conflict":
+        return Effect.fail(Observe.conflictError(handle, seen.row))
+      case "Pending":
+        return Effect.succeed({ _tag: "Again", lastCode: seen.code })
+      case "Absent":
+        // A cancellation shows through its payment, whose own code is not the operation's.
+        return Effect.succeed({ _tag: "Again", lastCode: last ?? seen.code })
+    }
+  })
+
 /** @internal */
 export const pollWith = (
   handle: Handle,
@@ -55,30 +86,12 @@ export const pollWith = (
       if (delay > 0) yield* Effect.sleep(Duration.millis(delay))
       polls++
       counters.enquiries++
-      const result = yield* Effect.either(Observe.observe(handle))
-      let seen: Observe.Observation | undefined
-      if (Either.isLeft(result)) {
-        // An enquiry that failed in transit says nothing about the operation: keep polling.
-        if (!isTransient(result.left)) return yield* Effect.fail(result.left)
-      } else {
-        seen = result.right
-        switch (seen._tag) {
-          case "Settled":
-            return fromRow(handle, seen.row, counters)
-          case "Failed":
-            return yield* Effect.fail(Observe.failedError(handle, seen))
-          case "Conflict":
-            return yield* Effect.fail(Observe.conflictError(handle, seen.row))
-          case "Pending":
-            last = seen.code
-            break
-          case "Absent":
-            // A cancellation shows through its payment, whose own code is not the operation's.
-            last = last ?? seen.code
-            break
-        }
-      }
-      const next = yield* nextDelay(stepper, seen)
+      const step = yield* enquire(handle, counters, last)
+      if (step._tag === "Done") return step.receipt
+      last = step.lastCode
+      // The schedule sees the last code (not the whole answer, which a sleeping poller of
+      // thousands should not keep).
+      const next = yield* nextDelay(stepper, last)
       yield* progress.onEnquiry({
         handle,
         attempt: polls,

@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Decisions from "./Decisions.js"
-import { md5 } from "./internal/md5.js"
+import { md5, md5Hex } from "./internal/md5.js"
 import { sha256 } from "./internal/sha256.js"
 
 /**
@@ -99,8 +99,17 @@ export const canonical = (params: Params): string => {
  * @since 0.1.0
  * @category signing
  */
-export const sign = (params: Params, key: Key, signType: SignType = "MD5"): string =>
-  digest(encoder.encode(canonical(params) + keyValue(key)), signType)
+export const sign = (params: Params, key: Key, signType: SignType = "MD5"): string => {
+  const text = canonical(params) + keyValue(key)
+  if (signType === "SHA256") return digest(encoder.encode(text), signType)
+  // The hot path: UTF-8 into a reused buffer, no allocation but the result.
+  const needed = text.length * 3
+  if (scratch.length < needed) scratch = new Uint8Array(Math.max(needed, scratch.length * 2))
+  const { written } = encoder.encodeInto(text, scratch)
+  return md5Hex(scratch, written)
+}
+
+let scratch = new Uint8Array(1024)
 
 /**
  * Compares two hex signatures in time that does not depend on where they differ, ignoring case.

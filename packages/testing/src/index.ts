@@ -24,6 +24,13 @@ export * as Behaviour from "./Behaviour.js"
 export * as FaultPlan from "./FaultPlan.js"
 
 /**
+ * The invariants of the simulator's specification, as properties.
+ *
+ * @since 0.1.0
+ */
+export * as Invariants from "./Invariants.js"
+
+/**
  * The simulated server's state and rules.
  *
  * @since 0.1.0

@@ -1,2 +1,3 @@
-// The TestClock driver users get from @effect-qfpay/testing; core's tests use the same one.
-export { runWithTestClock as runClocked, settleWithTestClock as settle } from "@effect-qfpay/testing/QFPayTest"
+// Virtual time for the program tests: sleeps take no real time, and time moves to each next
+// wake-up only when every fiber waits (see @effect-qfpay/testing's VirtualClock).
+export { run as runClocked, settle } from "@effect-qfpay/testing/VirtualClock"
