@@ -4,13 +4,11 @@
  * @since 0.1.0
  */
 import { close, PollPolicy, type QFPayError, Query, refund, reverse, undo } from "@effect-qfpay/core"
-import { HttpTransport } from "@effect-qfpay/http"
-import { Behaviour, FaultPlan, SandboxServer, Simulator } from "@effect-qfpay/testing"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Behaviour, FaultPlan, SandboxServer } from "@effect-qfpay/testing"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Layer from "effect/Layer"
+import * as Target from "./Target.js"
 
 /**
  * @since 0.1.0
@@ -203,21 +201,13 @@ export const run = (options: {
   })
 
 /**
- * The embedded sandbox and the HTTP layer pointed at it.
+ * The embedded sandbox and the HTTP layer pointed at it, polling every `pollInterval`.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (pollInterval: Duration.Duration) =>
-  Layer.unwrapEffect(
-    Effect.map(SandboxServer.SandboxServer, (sandbox) =>
-      HttpTransport.layer({
-        environment: sandbox.url,
-        appCode: sandbox.simulator.credential.appCode,
-        clientKey: sandbox.simulator.credential.clientKey,
-        poll: PollPolicy.make({ firstDelay: pollInterval, interval: pollInterval, deadline: "30 seconds" })
-      }))
-  ).pipe(
-    Layer.provide(NodeHttpClient.layerUndici),
-    Layer.provideMerge(SandboxServer.layer({ simulator: { credentials: [Simulator.demoCredential] } }))
-  )
+  Target.sandboxLayer({
+    poll: PollPolicy.make({ firstDelay: pollInterval, interval: pollInterval, deadline: "30 seconds" }),
+    announce: false
+  })

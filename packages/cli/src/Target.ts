@@ -119,6 +119,40 @@ export const targetFlags = (common: Common): string =>
   Option.match(common.env, { onNone: () => "", onSome: (env) => ` --env ${JSON.stringify(env)}` })
 
 /**
+ * An embedded sandbox server on loopback with the demo credentials, and the real HTTP layer
+ * pointed at it; the sandbox and its simulator are provided too.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const sandboxLayer = (options: {
+  readonly poll: PollPolicy.PollPolicy
+  readonly timeout?: Duration.Duration | undefined
+  readonly announce: boolean
+}) =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const sandbox = yield* SandboxServer.SandboxServer
+      if (options.announce) {
+        yield* Console.error(
+          `Using an embedded sandbox at ${sandbox.url} (demo credentials; it stops when this command ends).`
+        )
+      }
+      return HttpTransport.layer({
+        environment: sandbox.url,
+        appCode: sandbox.simulator.credential.appCode,
+        clientKey: sandbox.simulator.credential.clientKey,
+        poll: options.poll,
+        retry: interactiveRetry,
+        ...(options.timeout === undefined ? {} : { timeout: options.timeout })
+      })
+    })
+  ).pipe(
+    Layer.provide(NodeHttpClient.layerUndici),
+    Layer.provideMerge(SandboxServer.layer({ simulator: { credentials: [Simulator.demoCredential] } }))
+  )
+
+/**
  * The layer for the programs, and a note on where it points.
  *
  * @since 0.1.0
@@ -129,27 +163,7 @@ export const layer = (
   settings: Settings
 ): Layer.Layer<Transport.Transport | QFPayConfig.QFPayConfig, ConfigError.ConfigError | FlagError | Error> => {
   const timeout = Option.getOrUndefined(settings.timeout)
-  if (common.sandbox) {
-    return Layer.unwrapEffect(
-      Effect.gen(function*() {
-        const sandbox = yield* SandboxServer.SandboxServer
-        yield* Console.error(
-          `Using an embedded sandbox at ${sandbox.url} (demo credentials; it stops when this command ends).`
-        )
-        return HttpTransport.layer({
-          environment: sandbox.url,
-          appCode: sandbox.simulator.credential.appCode,
-          clientKey: sandbox.simulator.credential.clientKey,
-          poll: settings.poll,
-          retry: interactiveRetry,
-          ...(timeout === undefined ? {} : { timeout })
-        })
-      })
-    ).pipe(
-      Layer.provide(SandboxServer.layer({ simulator: { credentials: [Simulator.demoCredential] } })),
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
-  }
+  if (common.sandbox) return sandboxLayer({ poll: settings.poll, timeout, announce: true })
   const env = Option.map(
     common.env,
     (value) => Either.mapLeft(Environment.resolve(value), (m) => new FlagError(`--env: ${m}`))

@@ -6,6 +6,7 @@
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -19,6 +20,18 @@ NodeRuntime.runMain(
     // Usage errors were already printed by the parser.
     Effect.map(() => lastExitCode()),
     Effect.catchAll(() => Effect.succeed(1)),
+    // A bug, not a QFPay answer: one sentence, no stack trace, and "outcome unknown" (4), since it
+    // may have struck after a request was sent.
+    Effect.catchAllDefect((defect) =>
+      Effect.as(
+        Console.error(
+          `qfpay: internal error (${
+            defect instanceof Error ? defect.message : String(defect)
+          }); if an operation was under way, check it with \`qfpay query\` before running it again.`
+        ),
+        4
+      )
+    ),
     // Logs go to stderr, so that stdout holds only the answer (one JSON object with --json).
     Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
     Logger.withMinimumLogLevel(minimum),

@@ -21,7 +21,9 @@ describe("invariants over HTTP", () => {
           const rows = (yield* sim.refundsOf(payment.syssn)).slice(before)
           expect(rows.length).toBeLessThanOrEqual(1)
           const ids = new Set(
-            (yield* sim.requestLog).slice(logBefore).filter((e) => e.operation === "refund").map((e) => e.params.out_trade_no)
+            (yield* sim.requestLog).slice(logBefore).filter((e) => e.operation === "refund").map((e) =>
+              e.params.out_trade_no
+            )
           )
           expect(ids.size).toBeLessThanOrEqual(1)
           if (Exit.isSuccess(exit)) {

@@ -171,7 +171,10 @@ export const oneIntentMovesMoneyOnce = (options: Options = {}) =>
  */
 export const cancelOnlyUnpaidRefundOnlyPaid = (options: Options = {}) =>
   fc.asyncProperty(
-    fc.array(fc.tuple(Arbitraries.payment, fc.constantFrom("refund", "cancel", "undo")), { minLength: 1, maxLength: 5 }),
+    fc.array(fc.tuple(Arbitraries.payment, fc.constantFrom("refund", "cancel", "undo")), {
+      minLength: 1,
+      maxLength: 5
+    }),
     fc.integer(),
     fc.integer(),
     (cases, behaviourSeed, faultSeed) =>
@@ -190,17 +193,32 @@ export const cancelOnlyUnpaidRefundOnlyPaid = (options: Options = {}) =>
                   cancel({ syssn: p.syssn, txamt: p.txamt, txdtm: p.txdtm, pay_type: p.pay_type }),
                   (r) => r.operation
                 )
-                : Effect.map(undo({ syssn: p.syssn }), (r) => (r._tag === "NothingToUndo" ? "nothing" : r.receipt.operation))
+                : Effect.map(
+                  undo({ syssn: p.syssn }),
+                  (r) => (r._tag === "NothingToUndo" ? "nothing" : r.receipt.operation)
+                )
             )
             const after = Option.getOrThrow(yield* sim.transaction(p.syssn))
             if (Exit.isSuccess(exit) && exit.value === "refund") {
-              check(payment.state._tag === "Paid" && after.respcd === "0000", () => `a refund settled on an unpaid payment`)
+              check(
+                payment.state._tag === "Paid" && after.respcd === "0000",
+                () => `a refund settled on an unpaid payment`
+              )
             }
             if (Exit.isSuccess(exit) && (exit.value === "reversal" || exit.value === "close")) {
-              check(payment.state._tag === "Pending", () => `a ${exit.value} settled on a ${payment.state._tag} payment`)
-              check(cancelled(after.cancel) && after.refunded === 0, () => `a settled ${exit.value} left cancel ${after.cancel}`)
+              check(
+                payment.state._tag === "Pending",
+                () => `a ${exit.value} settled on a ${payment.state._tag} payment`
+              )
+              check(
+                cancelled(after.cancel) && after.refunded === 0,
+                () => `a settled ${exit.value} left cancel ${after.cancel}`
+              )
             }
-            check(!(cancelled(after.cancel) && after.refunded > 0), () => `payment ${p.syssn} is both cancelled and refunded`)
+            check(
+              !(cancelled(after.cancel) && after.refunded > 0),
+              () => `payment ${p.syssn} is both cancelled and refunded`
+            )
             check(after.refunded === 0 || after.respcd === "0000", () => `unpaid payment ${p.syssn} was refunded`)
           }
         })
@@ -244,7 +262,9 @@ export const reportsMatchState = (options: Options = {}) =>
           const error = failureOf(exit)!
           switch (error._tag) {
             case "Rejected": {
-              const held = rows.filter((r) => r.respcd === "0000" || r.respcd === "1143" || r.respcd === "1145" || r.respcd === "1298")
+              const held = rows.filter((r) =>
+                r.respcd === "0000" || r.respcd === "1143" || r.respcd === "1145" || r.respcd === "1298"
+              )
               check(held.length === 0, () => `rejected, yet the simulator holds ${held.length} refunds`)
               break
             }
@@ -279,7 +299,9 @@ export const reportsMatchState = (options: Options = {}) =>
               const later = yield* Effect.exit(reconcile(error.handle))
               const again = yield* sim.refundsOf(p.syssn)
               check(again.length <= 1, () => `reconciling left ${again.length} refunds`)
-              if (Exit.isSuccess(later)) check(again[0]?.respcd === "0000", () => `reconciled as settled, yet ${again[0]?.respcd}`)
+              if (Exit.isSuccess(later)) {
+                check(again[0]?.respcd === "0000", () => `reconciled as settled, yet ${again[0]?.respcd}`)
+              }
               break
             }
             default: {
@@ -331,12 +353,17 @@ export const pollingTerminates = (options: Options = {}) =>
           )
           if (!never && settlesAfter <= allowed) {
             check(Exit.isSuccess(exit), () => `settles at enquiry ${settlesAfter} of ${allowed}, yet did not succeed`)
-            check(queries.length === settlesAfter, () => `${queries.length} enquiries for settlement at ${settlesAfter}`)
+            check(
+              queries.length === settlesAfter,
+              () => `${queries.length} enquiries for settlement at ${settlesAfter}`
+            )
           } else {
             const error = failureOf(exit)
             check(error?._tag === "StillPending", () => `expected StillPending, got ${error?._tag ?? "success"}`)
             check(queries.length === allowed, () => `gave up after ${queries.length} of ${allowed} enquiries`)
-            if (error?._tag === "StillPending") check(error.attempts === allowed, () => `reported ${error.attempts} attempts`)
+            if (error?._tag === "StillPending") {
+              check(error.attempts === allowed, () => `reported ${error.attempts} attempts`)
+            }
           }
         })
       )

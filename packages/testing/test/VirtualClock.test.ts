@@ -60,17 +60,17 @@ describe("VirtualClock", () => {
       expect(log.filter((e) => e.path === Endpoint.query.path).map((e) => e.at - log[0].at)).toEqual([3000, 5000, 7000])
     }).pipe(Effect.provide(QFPayTest.layer)))
 
-  it.live("10 000 pollers settle quickly", () =>
+  it.live("2 000 concurrent pollers all settle (pnpm bench measures 10 000)", () =>
     Effect.gen(function*() {
       const sim = yield* Simulator.Simulator
       yield* sim.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 3 })))
-      const payments = yield* Effect.forEach(Array.from({ length: 10_000 }), () =>
+      const payments = yield* Effect.forEach(Array.from({ length: 2_000 }), () =>
         Effect.orDie(sim.createPayment({ txamt: 100 })))
       const receipts = yield* VirtualClock.settle(
         Effect.forEach(payments, (p) =>
           refund({ syssn: p.syssn, txamt: 100 }), { concurrency: "unbounded" })
       )
-      expect(receipts).toHaveLength(10_000)
+      expect(receipts).toHaveLength(2_000)
       expect(receipts.every((r) => r.enquiries === 3)).toBe(true)
-    }).pipe(Effect.provide(QFPayTest.layer)), 60_000)
+    }).pipe(Effect.provide(QFPayTest.layer)))
 })
