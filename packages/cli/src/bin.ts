@@ -39,6 +39,8 @@ NodeRuntime.runMain(
   ),
   {
     disableErrorReporting: true,
+    // runMain's own pretty logger writes to stdout; ours (above) writes to stderr.
+    disablePrettyLogger: true,
     teardown: (exit, onExit) => onExit(exit._tag === "Success" && typeof exit.value === "number" ? exit.value : 1)
   }
 )

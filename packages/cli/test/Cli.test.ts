@@ -48,7 +48,12 @@ const sandbox = Layer.fresh(SandboxServer.layer({ simulator: { credentials: [Sim
 const withSandbox = <A, E>(f: (s: SandboxServer.Service) => Effect.Effect<A, E>) =>
   Effect.scoped(Effect.flatMap(Layer.build(sandbox), (ctx) => f(Context.get(ctx, SandboxServer.SandboxServer))))
 
-const json = (run: Run): any => JSON.parse(run.stdout)
+// With --json, stdout holds exactly one JSON object (logs and progress go to stderr).
+const json = (run: Run): any => {
+  const lines = run.stdout.trim().split("\n")
+  expect(lines).toHaveLength(1)
+  return JSON.parse(lines[0])
+}
 
 describe("qfpay", () => {
   it("is built", () => {
@@ -170,7 +175,7 @@ describe("qfpay", () => {
   it.live("still pending at the deadline: exit 3 and the exact command to resume, which settles it", () =>
     withSandbox((s) =>
       Effect.gen(function*() {
-        const p = yield* s.simulator.createPayment({ txamt: 1000 })
+        const p = yield* s.simulator.createPayment({ txamt: 2000 })
         yield* s.simulator.script("CLI-PENDING", {
           _tag: "Pending",
           code: "1145",
@@ -198,9 +203,22 @@ describe("qfpay", () => {
         const resume = /Resume with: (qfpay poll .+)$/m.exec(run.stderr)?.[1]
         expect(resume).toBeDefined()
         expect(resume).toContain(`--env "${s.url}"`)
-        const asJson = yield* qfpay([...args, "--json"], credentials)
+        // The same refund id again is a duplicate: rejected, nothing sent twice.
+        const again = yield* qfpay([...args, "--json"], credentials)
+        expect([again.code, json(again).respcd]).toEqual([2, "1102"])
+        yield* s.simulator.script("CLI-PENDING-2", {
+          _tag: "Pending",
+          code: "1145",
+          settles: { _tag: "Never" },
+          failWith: undefined
+        })
+        const asJson = yield* qfpay(
+          [...args.map((a) => (a === "CLI-PENDING" ? "CLI-PENDING-2" : a === "1000" ? "1" : a)), "--json"],
+          credentials
+        )
         expect(asJson.code).toBe(3)
-        expect(json(asJson)).toMatchObject({ status: "pending", respcd: "1145", out_trade_no: "CLI-PENDING" })
+        expect(json(asJson)).toMatchObject({ status: "pending", respcd: "1145", out_trade_no: "CLI-PENDING-2" })
+        expect(json(asJson).resume).toMatch(/^qfpay poll --env "http:\/\/127\.0\.0\.1:\d+" [A-Za-z0-9_-]+$/)
         // Let it settle, then resume exactly as printed.
         const refundRow = Option.getOrThrow(yield* s.simulator.transaction("CLI-PENDING"))
         expect(refundRow.respcd).toBe("1145")
@@ -215,7 +233,10 @@ describe("qfpay", () => {
         const resumed = yield* qfpay([...resumeArgs, "--poll-interval", "0.1", "--json"], credentials)
         expect(resumed.code).toBe(0)
         expect(json(resumed)).toMatchObject({ status: "settled", out_trade_no: "CLI-PENDING", txamt: 1000 })
-        expect(yield* s.simulator.refundsOf(p.syssn)).toHaveLength(1)
+        expect((yield* s.simulator.refundsOf(p.syssn)).map((r) => r.out_trade_no)).toEqual([
+          "CLI-PENDING",
+          "CLI-PENDING-2"
+        ])
       })
     ))
 
@@ -268,6 +289,33 @@ describe("qfpay", () => {
         const table = yield* qfpay(["query", "--env", s.url, "--syssn", paid.syssn], credentials)
         expect(table.stdout).toMatch(/syssn\s+out_trade_no\s+type/)
         expect(table.stdout).toContain(paid.syssn)
+      })
+    ))
+
+  it.live("with --json, a warning goes to stderr and stdout stays one JSON object", () =>
+    withSandbox((s) =>
+      Effect.gen(function*() {
+        const p = yield* s.simulator.createPayment({ txamt: 500, pay_type: "800101", state: { _tag: "Pending" } })
+        // The confirming enquiry fails: the reversal stands, with a warning.
+        yield* s.simulator.addFaults({
+          operation: "query",
+          fault: { _tag: "ServerError", status: 404, applied: false }
+        })
+        const run = yield* qfpay([
+          "reverse",
+          "--env",
+          s.url,
+          "--syssn",
+          p.syssn,
+          "--amount",
+          "500",
+          "--txdtm",
+          p.txdtm,
+          "--json"
+        ], credentials)
+        expect(run.code).toBe(0)
+        expect(json(run)).toMatchObject({ status: "settled", operation: "reversal", confirmed_by: "response" })
+        expect(run.stderr).toContain("could not confirm the cancellation")
       })
     ))
 

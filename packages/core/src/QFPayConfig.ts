@@ -37,7 +37,11 @@ export interface Service {
   readonly routing: CancelRouting.CancelRouting
   readonly poll: PollPolicy.PollPolicy
   readonly retry: RetryPolicy.RetryPolicy
-  /** After a `0000` reversal or close, confirm with an enquiry (the seeds: "always verify"). */
+  /**
+   * After a `0000` reversal or close, ask the enquiry once (the seeds: "always verify"): a
+   * payment shown paid fails the operation (`Rejected` 1260); shown cancelled confirms it;
+   * anything else leaves the `0000` standing.
+   */
   readonly confirmCancellation: boolean
   /** Verify `X-QF-SIGN` on responses that carry one. */
   readonly verifyResponses: boolean

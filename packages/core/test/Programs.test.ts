@@ -168,13 +168,18 @@ describe("refund", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("running the same refund intent twice (same out_trade_no) refunds once", () => {
+  it.effect("running the same refund intent twice (same out_trade_no) refunds once: the second is a duplicate", () => {
     const { fake, layer } = setup()
     const payment = fake.addPayment({ txamt: 1000 })
     return Effect.gen(function*() {
-      const first = yield* settle(refund({ syssn: payment.syssn, txamt: 300, out_trade_no: "INTENT-1" }))
-      const second = yield* settle(refund({ syssn: payment.syssn, txamt: 300, out_trade_no: "INTENT-1" }))
-      expect(second.syssn).toBe(first.syssn)
+      yield* settle(refund({ syssn: payment.syssn, txamt: 300, out_trade_no: "INTENT-1" }))
+      const error = failure(yield* runClocked(refund({ syssn: payment.syssn, txamt: 300, out_trade_no: "INTENT-1" })))
+      expect(error._tag === "Rejected" && [error.code, error.class]).toEqual(["1102", "request-error"])
+      expect(fake.refunds).toHaveLength(1)
+      // Reconciling the intent (after a crash, say) finds the refund that exists.
+      if (error._tag !== "Rejected" || error.handle === undefined) throw new Error("a handle was expected")
+      const receipt = yield* settle(reconcile(error.handle))
+      expect(receipt.syssn).toBe(fake.refunds[0].syssn)
       expect(fake.refunds).toHaveLength(1)
     }).pipe(Effect.provide(layer))
   })
@@ -402,6 +407,28 @@ describe("reverse, close, cancel", () => {
       expect(receipt.syssn).toBeDefined()
       expect(payment.cancel).toBe(2)
       expect(fake.log.map((e) => e.path)).toEqual([Endpoint.reversal.path, Endpoint.query.path])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("reverse: a 0000 stands when the confirming enquiry lags; a payment shown paid fails it", () => {
+    const { fake, layer } = setup()
+    const lagging = fake.addPayment({ txamt: 2500, respcd: "1143", pay_type: "800101" })
+    const paidMeanwhile = fake.addPayment({ txamt: 2500, respcd: "1143", pay_type: "800101" })
+    const row = (p: typeof lagging, respcd: string) =>
+      JSON.stringify({
+        respcd: "0000",
+        data: [{ syssn: p.syssn, out_trade_no: p.out_trade_no, respcd, cancel: "0", txamt: "2500" }]
+      })
+    fake.fault(Endpoint.query.path, { _tag: "Body", body: row(lagging, "1143"), apply: false })
+    fake.fault(Endpoint.query.path, { _tag: "Body", body: row(paidMeanwhile, "0000"), apply: false })
+    return Effect.gen(function*() {
+      const receipt = yield* settle(reverse({ syssn: lagging.syssn, txamt: 2500, txdtm: lagging.txdtm }))
+      expect(receipt.confirmed_by).toBe("response")
+      expect(fake.requests(Endpoint.query.path)).toHaveLength(1)
+      const error = failure(
+        yield* runClocked(reverse({ syssn: paidMeanwhile.syssn, txamt: 2500, txdtm: paidMeanwhile.txdtm }))
+      )
+      expect(error._tag === "Rejected" && error.code).toBe("1260")
     }).pipe(Effect.provide(layer))
   })
 

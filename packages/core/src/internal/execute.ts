@@ -6,9 +6,9 @@
  *   included), and every retry or resubmission sends exactly them;
  * - an attempt whose outcome is unknown (lost answer, 5xx, broken body) is looked up with the
  *   enquiry before anything is resubmitted: found → follow it, not found → resubmit;
- * - "duplicate" after such an attempt (and always for a refund, whose `out_trade_no` is its
- *   idempotency key) means "look it up"; "already cancelled / closed" after such a reversal or
- *   close means it took effect;
+ * - "duplicate" after such an attempt means "look it up" (without one it is a rejection: the id
+ *   was used before, by this intent in another run or by something else); "already cancelled /
+ *   closed" after such a reversal or close means it took effect;
  * - retryable codes, 429 and failures that surely did not reach QFPay are retried with backoff;
  *   request errors never are;
  * - "in progress" is polled until settled, or until the poll policy gives up (`StillPending`).
@@ -138,16 +138,21 @@ export const execute = <A>(
                   case "Settled":
                     return Receipts.fromRow(handle, seen.right.row, counters, answer.response)
                   case "Failed":
-                    return yield* Effect.fail(Observe.failedError(handle, seen.right))
-                  case "Conflict":
-                    return yield* Effect.fail(Observe.conflictError(handle, seen.right.row))
+                    // The customer paid after all: the 0000 did not hold. (A payment the enquiry
+                    // does not know, or one that failed, leaves nothing charged: the 0000 stands.)
+                    if (seen.right.row !== undefined && seen.right.code === "1260") {
+                      return yield* Effect.fail(Observe.failedError(handle, seen.right))
+                    }
+                    break
                   default:
-                    return yield* pollWith(handle, policy, counters, answer.code)
+                    // Not yet visible (an enquiry that lags): the 0000 stands; no polling for it.
+                    break
                 }
+              } else {
+                yield* Effect.logWarning("QFPay: could not confirm the cancellation with an enquiry").pipe(
+                  Effect.annotateLogs({ error: seen.left.message })
+                )
               }
-              yield* Effect.logWarning("QFPay: could not confirm the cancellation with an enquiry").pipe(
-                Effect.annotateLogs({ error: seen.left.message })
-              )
             }
             return Receipts.fromResponse(handle, answer.response, counters, "response")
           }
@@ -166,16 +171,14 @@ export const execute = <A>(
             continue
           }
           default: {
-            if (duplicateCodes.includes(answer.code) && (handle._tag === "RefundHandle" || maybeApplied)) {
-              // Our own id is already known to QFPay: find out what it is.
+            if (duplicateCodes.includes(answer.code) && maybeApplied) {
+              // Our own earlier attempt may be what QFPay already knows: find out what it is.
               const found = yield* reconcile
               if (Option.isSome(found)) return found.value
-              // After an attempt of ours that may have applied, "duplicate" without a visible
-              // record is not a failure we can vouch for: the enquiry may simply lag.
+              // "Duplicate" without a visible record is not a failure we can vouch for: the
+              // enquiry may simply lag.
               return yield* Effect.fail(
-                maybeApplied
-                  ? unknown(`QFPay answered ${answer.code} (duplicate) but the enquiry does not show the operation yet`)
-                  : rejected(answer)
+                unknown(`QFPay answered ${answer.code} (duplicate) but the enquiry does not show the operation yet`)
               )
             }
             if (maybeApplied && handle._tag === "CancelHandle" && alreadyCancelledCodes.includes(answer.code)) {
