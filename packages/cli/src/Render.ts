@@ -214,11 +214,3 @@ export const print = (outcome: Outcome, json: boolean): Effect.Effect<void> => {
   const out = outcome.exitCode === 0 ? Console.log : Console.error
   return Effect.zipRight(out(outcome.message), Effect.forEach(outcome.details, (line) => out(line), { discard: true }))
 }
-
-/**
- * The JSON fields of a receipt, for the outcomes that wrap one.
- *
- * @since 0.1.0
- * @category outcomes
- */
-export const receiptFields = (r: Receipt.Receipt) => receipt(r).fields

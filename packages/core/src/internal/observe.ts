@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Decisions from "../Decisions.js"
 import { type CancelHandle, type Handle, operation as operationOf, type RefundHandle } from "../Handle.js"
 import type { QFPayConfig } from "../QFPayConfig.js"
-import { InvalidRequest, Rejected } from "../QFPayError.js"
+import { type InvalidRequest, Rejected } from "../QFPayError.js"
 import * as Query from "../Query.js"
 import type * as Request from "../Request.js"
 import { Cancel, isPaymentRow, isRefundRow, type QueryRow } from "../Response.js"
@@ -115,7 +115,3 @@ export const failedError = (handle: Handle, observation: Extract<Observation, { 
     resperr: observation.detail ?? observation.row?.errmsg,
     handle
   })
-
-/** @internal */
-export const invalidHandle = (message: string) =>
-  new InvalidRequest({ operation: "poll", issues: [{ path: "handle", message }] })
