@@ -143,7 +143,8 @@ export const send = (
     const config = yield* QFPayConfig
     const transport = yield* Transport
     const response = yield* transport.send({ endpoint, params, headers: headersFor(config, params) })
-    const read_ = read(endpoint, response, yield* Clock.currentTimeMillis)
+    // The time matters only to turn a 429's Retry-After date into a wait.
+    const read_ = read(endpoint, response, response.status === 429 ? yield* Clock.currentTimeMillis : 0)
     if (Either.isLeft(read_)) return yield* Effect.fail(read_.left)
     const signature = response.headers["x-qf-sign"]
     if (
