@@ -129,6 +129,19 @@ export const failure = (
         message: `${error.message}.`,
         details: []
       }
+    case "IdempotencyKeyReused":
+      return {
+        exitCode: 2,
+        status: "rejected",
+        fields: {
+          ...handleFields(error.handle),
+          reason: "idempotency-key-reused",
+          found_syssn: error.found.syssn,
+          found_txamt: error.found.txamt
+        },
+        message: `${error.message}.`,
+        details: []
+      }
     case "TransactionNotFound":
       return {
         exitCode: 2,

@@ -12,6 +12,7 @@
  * - `SignatureMismatch`: a signature that did not verify.
  * - `UnknownPayType`: a cancellation for a pay type the routing table does not know.
  * - `TransactionNotFound`: the enquiry does not know the payment.
+ * - `IdempotencyKeyReused`: the operation's own id already names another operation at QFPay.
  *
  * @since 0.1.0
  */
@@ -302,6 +303,61 @@ export class TransactionNotFound extends Schema.TaggedError<TransactionNotFound>
 }
 
 /**
+ * What the enquiry showed under an id: enough to tell which operation it is.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const FoundOperation = Schema.Struct({
+  syssn: Schema.String,
+  order_type: Schema.optional(Schema.String),
+  out_trade_no: Schema.optional(Schema.String),
+  origssn: Schema.optional(Schema.String),
+  txamt: Schema.optional(Schema.Number),
+  respcd: Schema.String
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface FoundOperation extends Schema.Schema.Type<typeof FoundOperation> {}
+
+/**
+ * The operation's own id (a refund's `out_trade_no`) already names **another** operation at
+ * QFPay: another payment, or another amount. This is not QFPay refusing the operation: QFPay
+ * answered "duplicate", and the enquiry showed what the id names. Nothing was applied for this
+ * intent; the operation found is someone else's. Use a new id for a new intent.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class IdempotencyKeyReused
+  extends Schema.TaggedError<IdempotencyKeyReused>("@effect-qfpay/core/IdempotencyKeyReused")(
+    "IdempotencyKeyReused",
+    {
+      handle: Handle,
+      found: FoundOperation
+    }
+  )
+{
+  /**
+   * @since 0.2.0
+   */
+  override get message(): string {
+    const f = this.found
+    const what = [
+      f.order_type ?? "transaction",
+      f.syssn,
+      f.txamt === undefined ? undefined : `of ${f.txamt} cents`,
+      f.origssn === undefined ? undefined : `on payment ${f.origssn}`
+    ].filter((s) => s !== undefined).join(" ")
+    return `the id ${this.handle.out_trade_no ?? this.handle.syssn} names another operation at QFPay (${what}), ` +
+      `not the ${describeHandle(this.handle)}; nothing was applied for this one: use a new id for a new operation`
+  }
+}
+
+/**
  * @since 0.1.0
  * @category errors
  */
@@ -316,6 +372,7 @@ export type QFPayError =
   | SignatureMismatch
   | UnknownPayType
   | TransactionNotFound
+  | IdempotencyKeyReused
 
 /**
  * @since 0.1.0
@@ -331,8 +388,17 @@ export const QFPayError = Schema.Union(
   UnexpectedResponse,
   SignatureMismatch,
   UnknownPayType,
-  TransactionNotFound
+  TransactionNotFound,
+  IdempotencyKeyReused
 )
+
+/**
+ * Whether a value is one of this library's errors.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isQFPayError: (u: unknown) => u is QFPayError = Schema.is(QFPayError)
 
 /**
  * Failures that might be over if tried again later with the same identifiers.
@@ -340,6 +406,8 @@ export const QFPayError = Schema.Union(
  * @since 0.1.0
  * @category predicates
  */
-export const isTransient = (error: QFPayError): boolean =>
-  error._tag === "TransportError" || error._tag === "RateLimited" || error._tag === "UnexpectedResponse" ||
-  (error._tag === "Rejected" && error.class === "retryable")
+export const isTransient = (error: { readonly _tag: string }): boolean => {
+  const e = error as QFPayError
+  return e._tag === "TransportError" || e._tag === "RateLimited" || e._tag === "UnexpectedResponse" ||
+    (e._tag === "Rejected" && e.class === "retryable")
+}

@@ -251,6 +251,10 @@ export {
    */
   TransactionNotFound,
   /**
+   * @since 0.2.0
+   */
+  IdempotencyKeyReused,
+  /**
    * @since 0.1.0
    */
   TransportError,
