@@ -223,6 +223,10 @@ export {
 } from "./Poll.js"
 export {
   /**
+   * @since 0.2.0
+   */
+  IdempotencyKeyReused,
+  /**
    * @since 0.1.0
    */
   InvalidRequest,
@@ -250,10 +254,6 @@ export {
    * @since 0.1.0
    */
   TransactionNotFound,
-  /**
-   * @since 0.2.0
-   */
-  IdempotencyKeyReused,
   /**
    * @since 0.1.0
    */
