@@ -9,6 +9,12 @@
  * - `ServerError`: HTTP 5xx, applied or not.
  * - `NonJson`: an HTML body with HTTP 200, applied or not.
  * - `TruncatedJson`: the answer is applied and its JSON cut short.
+ * - `Answer`: a QFPay answer with the given `respcd` instead of the real one, applied or not
+ *   (a refund applied and answered 1295 "slow network"; an enquiry answering 1108).
+ * - `Body`: an HTTP 200 answer with this exact body, applied or not (a stale enquiry row).
+ * - `Tamper`: the real answer with some of its fields replaced (an answer that does not match
+ *   the request).
+ * - `BadSignature`: the real answer with an `X-QF-SIGN` header that does not verify.
  *
  * @since 0.1.0
  */
@@ -27,6 +33,10 @@ export type Fault =
   | { readonly _tag: "ServerError"; readonly status: number; readonly applied: boolean }
   | { readonly _tag: "NonJson"; readonly applied: boolean }
   | { readonly _tag: "TruncatedJson" }
+  | { readonly _tag: "Answer"; readonly respcd: string; readonly applied: boolean }
+  | { readonly _tag: "Body"; readonly body: string; readonly applied: boolean }
+  | { readonly _tag: "Tamper"; readonly fields: Readonly<Record<string, string>> }
+  | { readonly _tag: "BadSignature" }
 
 /**
  * @since 0.1.0
@@ -69,6 +79,39 @@ export const nonJson = (applied = true): Fault => ({ _tag: "NonJson", applied })
  * @category constructors
  */
 export const truncatedJson: Fault = { _tag: "TruncatedJson" }
+
+/**
+ * A QFPay answer with this `respcd` (and its documented meaning) instead of the real one.
+ * `applied: true` applies the request first, then answers with the code.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const answer = (respcd: string, applied = false): Fault => ({ _tag: "Answer", respcd, applied })
+
+/**
+ * An HTTP 200 answer with exactly this body.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const body = (text: string, applied = false): Fault => ({ _tag: "Body", body: text, applied })
+
+/**
+ * The real answer (the request is applied) with these fields replaced.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const tamper = (fields: Readonly<Record<string, string>>): Fault => ({ _tag: "Tamper", fields })
+
+/**
+ * The real answer, with a response signature that does not verify.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const badSignature: Fault = { _tag: "BadSignature" }
 
 /**
  * What a rule or plan sees of a request.

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Endpoint } from "@effect-qfpay/core"
+import { Endpoint, ResponseCode } from "@effect-qfpay/core"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -163,6 +163,14 @@ const lower = (headers: Readonly<Record<string, string>>): Record<string, string
   return out
 }
 
+const fixedAnswer = (fault: Extract<FaultPlan.Fault, { _tag: "Answer" | "Body" }>): WireAnswer => ({
+  status: 200,
+  headers: { "content-type": "application/json" },
+  body: fault._tag === "Body"
+    ? fault.body
+    : JSON.stringify({ respcd: fault.respcd, resperr: ResponseCode.meaning(fault.respcd), respmsg: "" })
+})
+
 const HTML = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
 
 /**
@@ -264,6 +272,13 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
                   body: "too many requests"
                 }
               }
+            case "Answer":
+            case "Body":
+              if (!fault.applied) {
+                log(fault._tag === "Answer" ? fault.respcd : undefined, false)
+                return { _tag: "Answer", answer: fixedAnswer(fault) }
+              }
+              break
             case "ServerError":
             case "NonJson":
               if (!fault.applied) {
@@ -302,6 +317,21 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
             }
           case "NonJson":
             return { _tag: "Answer", answer: { status: 200, headers: { "content-type": "text/html" }, body: HTML } }
+          case "Answer":
+          case "Body":
+            return { _tag: "Answer", answer: fixedAnswer(fault) }
+          case "Tamper": {
+            const parsed = JSON.parse(result.answer.body) as Record<string, unknown>
+            return {
+              _tag: "Answer",
+              answer: { ...result.answer, body: JSON.stringify({ ...parsed, ...fault.fields }) }
+            }
+          }
+          case "BadSignature":
+            return {
+              _tag: "Answer",
+              answer: { ...result.answer, headers: { ...result.answer.headers, "x-qf-sign": "0".repeat(32) } }
+            }
           case "TruncatedJson":
             return {
               _tag: "Answer",
