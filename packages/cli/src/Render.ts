@@ -60,7 +60,11 @@ export const receipt = (r: Receipt.Receipt, extra: Readonly<Record<string, unkno
     r.txcurrcd === undefined ? "" : ` ${r.txcurrcd}`
   } of payment ${r.orig_syssn ?? r.out_trade_no ?? "?"}${r.syssn === undefined ? "" : `, new transaction ${r.syssn}`}${
     r.operation === "refund" ? `, refund out_trade_no ${r.out_trade_no}` : ""
-  } (confirmed by ${r.confirmed_by === "already-done" ? "QFPay's 'already done' answer" : `the ${r.confirmed_by}`}).`,
+  } (${
+    r.confirmed_by === "found"
+      ? "found by the enquiry: an earlier attempt of this intent had already been applied"
+      : `confirmed by the ${r.confirmed_by}`
+  }).`,
   details: []
 })
 

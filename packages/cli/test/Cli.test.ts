@@ -203,9 +203,11 @@ describe("qfpay", () => {
         const resume = /Resume with: (qfpay poll .+)$/m.exec(run.stderr)?.[1]
         expect(resume).toBeDefined()
         expect(resume).toContain(`--env "${s.url}"`)
-        // The same refund id again is a duplicate: rejected, nothing sent twice.
+        // The same refund id again is the same intent: QFPay's "duplicate" is looked up, the refund
+        // in progress is found and followed (still pending here), and nothing is refunded twice.
         const again = yield* qfpay([...args, "--json"], credentials)
-        expect([again.code, json(again).respcd]).toEqual([2, "1102"])
+        expect([again.code, json(again).status, json(again).out_trade_no]).toEqual([3, "pending", "CLI-PENDING"])
+        expect(yield* s.simulator.refundsOf(p.syssn)).toHaveLength(1)
         yield* s.simulator.script("CLI-PENDING-2", {
           _tag: "Pending",
           code: "1145",

@@ -11,6 +11,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { Amount } from "./Amount.js"
 import { OutTradeNo, Syssn, Udid } from "./Identifiers.js"
+import type * as Request from "./Request.js"
 import { TxDateTime } from "./TxDateTime.js"
 
 /**
@@ -27,7 +28,9 @@ export const RefundHandle = Schema.TaggedStruct("RefundHandle", {
   txdtm: TxDateTime,
   udid: Schema.optional(Udid),
   /** The refund's own transaction number, once QFPay has given it. */
-  refund_syssn: Schema.optional(Syssn)
+  refund_syssn: Schema.optional(Syssn),
+  /** When the first attempt was sent (epoch milliseconds): resuming a poll later asks at once. */
+  submitted_at: Schema.optional(Schema.NonNegativeInt)
 }).annotations({ identifier: "RefundHandle" })
 
 /**
@@ -51,7 +54,9 @@ export const CancelHandle = Schema.TaggedStruct("CancelHandle", {
   txdtm: TxDateTime,
   udid: Schema.optional(Udid),
   /** The reversal's / close's own transaction number, once QFPay has given it. */
-  cancel_syssn: Schema.optional(Syssn)
+  cancel_syssn: Schema.optional(Syssn),
+  /** When the first attempt was sent (epoch milliseconds): resuming a poll later asks at once. */
+  submitted_at: Schema.optional(Schema.NonNegativeInt)
 }).annotations({ identifier: "CancelHandle" })
 
 /**
@@ -127,3 +132,62 @@ export const describe = (handle: Handle): string =>
   handle._tag === "RefundHandle"
     ? `refund ${handle.out_trade_no} of ${handle.txamt} cents on payment ${handle.syssn}`
     : `${handle.operation} of payment ${handle.syssn ?? handle.out_trade_no} (${handle.txamt} cents)`
+
+/**
+ * The handle of a prepared refund: the very identifiers that will be sent (its
+ * `out_trade_no` and request time included), so that a resumed operation resends them.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromRefund = (request: Request.RefundRequest): RefundHandle => ({
+  _tag: "RefundHandle",
+  syssn: request.syssn,
+  out_trade_no: request.out_trade_no,
+  txamt: request.txamt,
+  txdtm: request.txdtm,
+  ...(request.udid === undefined ? {} : { udid: request.udid })
+})
+
+/**
+ * The handle of a prepared reversal or close.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromCancel = (operation: "reversal" | "close", request: Request.ReversalRequest): CancelHandle => ({
+  _tag: "CancelHandle",
+  operation,
+  txamt: request.txamt,
+  txdtm: request.txdtm,
+  ...(request.syssn === undefined ? {} : { syssn: request.syssn }),
+  ...(request.out_trade_no === undefined ? {} : { out_trade_no: request.out_trade_no }),
+  ...(request.udid === undefined ? {} : { udid: request.udid })
+})
+
+/**
+ * The program input that sends this operation again with the very same identifiers.
+ *
+ * @since 0.2.0
+ * @category conversions
+ */
+export const toInput: {
+  (handle: RefundHandle): Request.RefundInput
+  (handle: CancelHandle): Request.CancelInput
+  (handle: Handle): Request.RefundInput | Request.CancelInput
+} = ((handle: Handle) =>
+  handle._tag === "RefundHandle"
+    ? {
+      syssn: handle.syssn,
+      txamt: handle.txamt,
+      out_trade_no: handle.out_trade_no,
+      txdtm: handle.txdtm,
+      ...(handle.udid === undefined ? {} : { udid: handle.udid })
+    }
+    : {
+      txamt: handle.txamt,
+      txdtm: handle.txdtm,
+      ...(handle.syssn === undefined ? {} : { syssn: handle.syssn }),
+      ...(handle.out_trade_no === undefined ? {} : { out_trade_no: handle.out_trade_no }),
+      ...(handle.udid === undefined ? {} : { udid: handle.udid })
+    }) as any

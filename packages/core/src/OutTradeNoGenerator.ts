@@ -1,40 +1,31 @@
 /**
- * Where new `out_trade_no` values come from: 32 upper-case letters and digits drawn from
- * Effect's `Random` (so a seeded `Random` makes tests deterministic). Replace it with
- * `Effect.provideService(OutTradeNoGenerator, …)` to use your own ids.
+ * Where new `out_trade_no` values come from. A refund's `out_trade_no` is its idempotency key,
+ * and a "duplicate" answer is looked up and followed as this intent's own refund (PROTOCOL §7),
+ * so an id that repeats across processes could make one refund pass for another. The ids are
+ * therefore drawn from the platform's cryptographic random source (`crypto.getRandomValues`,
+ * in Node ≥ 20 and every browser): 32 characters from `[A-Z0-9]`, 165 bits. Never from a seeded
+ * generator, a clock or a counter.
+ *
+ * Replace it with `Effect.provideService(OutTradeNoGenerator, …)` to use your own ids.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Random from "effect/Random"
 import type { OutTradeNo } from "./Identifiers.js"
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-// 36^8 < 2^53: eight characters from each 53-bit draw, four draws for 32 characters
-// (165 bits of the 212 drawn).
-const CHUNK = 36 ** 8
+const LENGTH = 32
+// 252 = 7 × 36: bytes at or above it are redrawn, so every character is exactly uniform.
+const LIMIT = 252
 
 /**
- * 32 characters from `[A-Z0-9]`.
+ * A source of cryptographically strong random bytes, filling the array it is given.
  *
- * @since 0.1.0
- * @category constructors
+ * @since 0.2.0
+ * @category models
  */
-export const random: Effect.Effect<OutTradeNo> = Effect.map(
-  Effect.all([Random.next, Random.next, Random.next, Random.next]),
-  (draws) => {
-    let out = ""
-    for (const draw of draws) {
-      let n = Math.floor(draw * CHUNK)
-      for (let j = 0; j < 8; j++) {
-        out += ALPHABET[n % 36]
-        n = Math.floor(n / 36)
-      }
-    }
-    return out as OutTradeNo
-  }
-)
+export type RandomBytes = (array: Uint8Array) => Uint8Array
 
 /**
  * @since 0.1.0
@@ -45,10 +36,52 @@ export interface Service {
 }
 
 /**
+ * Ids from the given byte source (for tests that count or fix the draws).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromRandomBytes = (source: RandomBytes): Service => {
+  // One draw a call, with room for the few bytes rejection sampling throws away.
+  const buffer = new Uint8Array(48)
+  return {
+    next: Effect.sync(() => {
+      let out = ""
+      while (out.length < LENGTH) {
+        source(buffer)
+        for (let i = 0; i < buffer.length && out.length < LENGTH; i++) {
+          const byte = buffer[i]
+          if (byte < LIMIT) out += ALPHABET[byte % 36]
+        }
+      }
+      return out as OutTradeNo
+    })
+  }
+}
+
+const platform: RandomBytes = (array) => globalThis.crypto.getRandomValues(array)
+
+/**
+ * 32 characters from `[A-Z0-9]`, drawn from `crypto.getRandomValues`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const cryptoRandom: Service = fromRandomBytes(platform)
+
+/**
+ * One new id from the platform's cryptographic random source.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const random: Effect.Effect<OutTradeNo> = cryptoRandom.next
+
+/**
  * @since 0.1.0
  * @category tags
  */
 export class OutTradeNoGenerator extends Context.Reference<OutTradeNoGenerator>()(
   "@effect-qfpay/core/OutTradeNoGenerator",
-  { defaultValue: (): Service => ({ next: random }) }
+  { defaultValue: (): Service => cryptoRandom }
 ) {}

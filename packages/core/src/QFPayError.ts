@@ -132,7 +132,9 @@ export class StillPending extends Schema.TaggedError<StillPending>("@effect-qfpa
     handle: Handle,
     lastCode: Schema.optional(Schema.String),
     attempts: Schema.Number,
-    elapsed: Schema.DurationFromMillis
+    elapsed: Schema.DurationFromMillis,
+    /** Why polling stopped before the operation settled, when an enquiry failed. */
+    detail: Schema.optional(Schema.String)
   }
 ) {
   /**
@@ -144,7 +146,9 @@ export class StillPending extends Schema.TaggedError<StillPending>("@effect-qfpa
       : `last code ${this.lastCode} ${ResponseCode.meaning(this.lastCode)}`
     return `the ${describeHandle(this.handle)} is still in progress after ${this.attempts} ${
       this.attempts === 1 ? "enquiry" : "enquiries"
-    } over ${Duration.format(this.elapsed)} (${last}); resume polling later with its handle`
+    } over ${Duration.format(this.elapsed)} (${last}${
+      this.detail === undefined ? "" : `; ${this.detail}`
+    }); resume polling later with its handle`
   }
 }
 
@@ -391,6 +395,29 @@ export const QFPayError = Schema.Union(
   TransactionNotFound,
   IdempotencyKeyReused
 )
+
+/**
+ * How a refund, reversal, close or reconciliation can fail. What each says about the money:
+ * - nothing moved: `InvalidRequest` (nothing was sent), `Rejected` (QFPay's own decision; of
+ *   class `retryable` when retries ran out and the enquiry shows nothing: the same intent may be
+ *   tried again later), `IdempotencyKeyReused` (the id names someone else's operation),
+ *   `RateLimited` / `TransportError` (nothing of this intent reached QFPay in a way that could apply);
+ * - may have moved: `StillPending` (accepted, in progress), `OutcomeUnknown` (an attempt may have
+ *   been applied and the enquiry could not tell). Both carry the handle to resume with.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type OperationError =
+  | InvalidRequest
+  | Rejected
+  | StillPending
+  | OutcomeUnknown
+  | IdempotencyKeyReused
+  | TransportError
+  | RateLimited
+  | UnexpectedResponse
+  | SignatureMismatch
 
 /**
  * Whether a value is one of this library's errors.

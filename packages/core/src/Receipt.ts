@@ -10,14 +10,18 @@ import { OutTradeNo, Syssn } from "./Identifiers.js"
 import { TxDateTime } from "./TxDateTime.js"
 
 /**
- * How settlement was established: the submit answer itself (`response`), a transaction
- * enquiry (`enquiry`), or, after an attempt whose outcome was unknown, QFPay's "already
- * cancelled / closed" answer to the resubmission (`already-done`).
+ * How settlement was established:
+ * - `response`: the answer to this call's own request;
+ * - `enquiry`: a transaction enquiry after this call's own request (polled while in progress,
+ *   or looked up after an answer that was lost, unreadable or odd);
+ * - `found`: an earlier attempt of the same intent (an earlier run, another process, the
+ *   caller's own retry with the same id) had already been applied, and this call found it with
+ *   the enquiry: nothing this call sent moved money.
  *
  * @since 0.1.0
  * @category models
  */
-export const ConfirmedBy = Schema.Literal("response", "enquiry", "already-done")
+export const ConfirmedBy = Schema.Literal("response", "enquiry", "found")
 
 /**
  * A settled operation. `syssn` is the new transaction number of the refund / reversal / close

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { AmountFromString } from "./Amount.js"
+import { Amount, AmountFromString } from "./Amount.js"
 import { Currency } from "./Currency.js"
 import { CancelSyssn, MchId, OutTradeNo, Syssn, Udid } from "./Identifiers.js"
 import { commaList, intFromString } from "./internal/wire.js"
@@ -45,12 +45,21 @@ const cancelFields = {
   udid: Schema.optional(Udid)
 }
 
-const namesOriginal = <A extends { readonly syssn?: string | undefined; readonly out_trade_no?: string | undefined }>(
+/**
+ * The one check every request that names a payment by `syssn` or `out_trade_no` makes: at
+ * least one of the two.
+ *
+ * @since 0.2.0
+ * @category filters
+ */
+export const namesPayment = <
+  A extends { readonly syssn?: string | undefined; readonly out_trade_no?: string | undefined }
+>(
   a: A
 ) =>
   a.syssn !== undefined || a.out_trade_no !== undefined || {
     path: ["syssn"],
-    message: "give the original payment's syssn or out_trade_no (at least one)"
+    message: "give the payment's syssn or out_trade_no (at least one)"
   }
 
 /**
@@ -61,7 +70,7 @@ const namesOriginal = <A extends { readonly syssn?: string | undefined; readonly
  * @category schemas
  */
 export const ReversalRequest = Schema.Struct(cancelFields).pipe(
-  Schema.filter(namesOriginal),
+  Schema.filter(namesPayment),
   Schema.annotations({ identifier: "ReversalRequest" })
 )
 
@@ -79,7 +88,7 @@ export type ReversalRequest = typeof ReversalRequest.Type
  * @category schemas
  */
 export const CloseRequest = Schema.Struct(cancelFields).pipe(
-  Schema.filter(namesOriginal),
+  Schema.filter(namesPayment),
   Schema.annotations({ identifier: "CloseRequest" })
 )
 
@@ -155,3 +164,63 @@ export const PaymentRequest = Schema.Struct({
  * @category models
  */
 export type PaymentRequest = typeof PaymentRequest.Type
+
+/**
+ * What a caller gives to refund: the payment (`syssn`), the amount in cents, and optionally
+ * the refund's own `out_trade_no` (made for you when absent: pass your own to keep one refund
+ * intent idempotent across process restarts), `udid`, and the request time `txdtm` (now).
+ *
+ * @since 0.2.0
+ * @category inputs
+ */
+export const RefundInput = Schema.Struct({
+  syssn: Syssn,
+  txamt: Amount,
+  out_trade_no: Schema.optional(OutTradeNo),
+  txdtm: Schema.optional(TxDateTime.TxDateTime),
+  udid: Schema.optional(Udid)
+}).annotations({ identifier: "RefundInput" })
+
+/**
+ * @since 0.2.0
+ * @category inputs
+ */
+export type RefundInput = typeof RefundInput.Encoded
+
+/**
+ * What a caller gives to reverse or close: the original payment's `syssn` or `out_trade_no`
+ * (at least one), its amount and its transaction time.
+ *
+ * @since 0.2.0
+ * @category inputs
+ */
+export const CancelInput = Schema.Struct({
+  syssn: Schema.optional(CancelSyssn),
+  out_trade_no: Schema.optional(OutTradeNo),
+  txamt: Amount,
+  txdtm: TxDateTime.TxDateTime,
+  udid: Schema.optional(Udid)
+}).pipe(Schema.filter(namesPayment), Schema.annotations({ identifier: "CancelInput" }))
+
+/**
+ * @since 0.2.0
+ * @category inputs
+ */
+export type CancelInput = typeof CancelInput.Encoded
+
+/**
+ * An enquiry: lists may be given as arrays or as one value.
+ *
+ * @since 0.2.0
+ * @category inputs
+ */
+export interface QueryInput {
+  readonly syssn?: string | ReadonlyArray<string> | undefined
+  readonly out_trade_no?: string | ReadonlyArray<string> | undefined
+  readonly pay_type?: string | ReadonlyArray<string> | undefined
+  readonly respcd?: string | undefined
+  readonly start_time?: string | undefined
+  readonly end_time?: string | undefined
+  readonly page?: number | undefined
+  readonly page_size?: number | undefined
+}

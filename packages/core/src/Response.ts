@@ -214,3 +214,15 @@ export const isRefundRow = (row: QueryRow): boolean =>
  */
 export const isPaymentRow = (row: QueryRow): boolean =>
   row.order_type !== undefined ? row.order_type === "payment" : row.origssn === undefined
+
+/**
+ * One page of an enquiry's answer.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface QueryPage {
+  readonly rows: ReadonlyArray<QueryRow>
+  readonly page: number
+  readonly page_size: number
+}

@@ -14,6 +14,12 @@ import * as Schedule from "effect/Schedule"
  */
 export interface RetryPolicy {
   readonly schedule: Schedule.Schedule<unknown, unknown>
+  /**
+   * The longest server-asked wait (HTTP 429's `Retry-After`) this policy accepts. A longer one
+   * fails at once with `RateLimited` carrying it (or `OutcomeUnknown` after an attempt that
+   * may have been applied) instead of leaving the caller waiting. Default 60 seconds.
+   */
+  readonly maxRetryAfter?: Duration.Duration | undefined
 }
 
 /**
@@ -29,6 +35,8 @@ export interface Options {
   readonly retries?: number | undefined
   /** Default true. */
   readonly jitter?: boolean | undefined
+  /** The longest `Retry-After` accepted. Default 60 seconds. */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
 }
 
 /**
@@ -43,8 +51,25 @@ export const make = (options: Options = {}): RetryPolicy => {
     2
   ).pipe(Schedule.union(Schedule.spaced(Duration.decode(options.maxDelay ?? "10 seconds"))))
   if (options.jitter ?? true) schedule = Schedule.jittered(schedule)
-  return { schedule: Schedule.intersect(schedule, Schedule.recurs(options.retries ?? 5)) }
+  return {
+    schedule: Schedule.intersect(schedule, Schedule.recurs(options.retries ?? 5)),
+    maxRetryAfter: Duration.decode(options.maxRetryAfter ?? DEFAULT_MAX_RETRY_AFTER)
+  }
 }
+
+/**
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Duration.seconds(60)
+
+/**
+ * The longest `Retry-After` a policy accepts.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const maxRetryAfter = (policy: RetryPolicy): Duration.Duration => policy.maxRetryAfter ?? DEFAULT_MAX_RETRY_AFTER
 
 /**
  * @since 0.1.0
@@ -58,4 +83,4 @@ export const defaultPolicy: RetryPolicy = make()
  * @since 0.1.0
  * @category constants
  */
-export const none: RetryPolicy = { schedule: Schedule.stop }
+export const none: RetryPolicy = { schedule: Schedule.stop, maxRetryAfter: Duration.zero }

@@ -12,13 +12,14 @@ import { cancel, type CancelError } from "./Cancel.js"
 import * as Decisions from "./Decisions.js"
 import { OutTradeNo, Syssn, Udid } from "./Identifiers.js"
 import { issuesOf } from "./internal/issues.js"
-import { traced } from "./internal/traced.js"
-import type { PollPolicy } from "./PollPolicy.js"
+import { withSpan } from "./internal/span.js"
+import type * as Options_ from "./Options.js"
 import type { QFPayConfig } from "./QFPayConfig.js"
-import { InvalidRequest, type TransactionNotFound } from "./QFPayError.js"
+import { InvalidRequest, type TransactionNotFound, UnexpectedResponse } from "./QFPayError.js"
 import * as Query from "./Query.js"
 import { Receipt } from "./Receipt.js"
 import { refund } from "./Refund.js"
+import * as Request from "./Request.js"
 import { Cancel, QueryRow } from "./Response.js"
 import * as ResponseCode from "./ResponseCode.js"
 import type { Transport } from "./Transport.js"
@@ -95,14 +96,7 @@ export const UndoInput = Schema.Struct({
   txamt: Schema.optional(Amount),
   refund_out_trade_no: Schema.optional(OutTradeNo),
   udid: Schema.optional(Udid)
-}).pipe(
-  Schema.filter((a) =>
-    a.syssn !== undefined || a.out_trade_no !== undefined || {
-      path: ["syssn"],
-      message: "give the payment's syssn or out_trade_no (at least one)"
-    }
-  )
-)
+}).pipe(Schema.filter(Request.namesPayment))
 
 /**
  * @since 0.1.0
@@ -116,89 +110,107 @@ export type UndoInput = typeof UndoInput.Encoded
  */
 export type UndoError = CancelError | Query.QueryError | TransactionNotFound
 
-const invalid = (path: string, message: string) =>
-  new InvalidRequest({ operation: "undo", issues: [{ path, message }] })
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type Options = Options_.Options
 
 const cancelled: ReadonlyArray<string> = Decisions.alreadyCancelledCodes
 
+// An enquiry row without the fields a decision needs is an odd answer, not bad input.
+const incomplete = (payment: QueryRow, missing: string) =>
+  new UnexpectedResponse({
+    endpoint: "query",
+    status: 200,
+    reason: `the enquiry's row for payment ${payment.syssn} has no ${missing}`,
+    excerpt: "",
+    ambiguous: false
+  })
+
 /**
  * Looks the payment up, then:
- * - paid: refunds it, in full or by `txamt` (a partly refunded payment needs `txamt`);
+ * - paid: refunds it, by `txamt`, or by what is left to refund (the whole payment, or the rest
+ *   of a partly refunded one: the receipt says how much);
  * - not completed: cancels it (reversal or close by pay type), in full;
  * - already cancelled, fully refunded, or failed: reports that and changes nothing.
+ *
+ * Bad input fails with `InvalidRequest` before anything is sent.
+ *
+ * @example
+ * ```ts
+ * import { undo } from "@effect-qfpay/core"
+ * import { Effect } from "effect"
+ *
+ * const result = Effect.map(undo({ out_trade_no: "ORDER-42" }), (r) => r._tag)
+ * ```
  *
  * @since 0.1.0
  * @category programs
  */
-export const undo: (
+export const undo = (
   input: UndoInput,
-  options?: { readonly poll?: PollPolicy | undefined }
-) => Effect.Effect<UndoResult, UndoError, QFPayConfig | Transport> = traced(
-  "QFPay.undo",
-  (input: UndoInput, options?: { readonly poll?: PollPolicy | undefined }) =>
-    Effect.gen(function*() {
-      const decoded = Schema.decodeUnknownEither(UndoInput, { errors: "all" })(input ?? {})
-      if (Either.isLeft(decoded)) {
-        return yield* Effect.fail(new InvalidRequest({ operation: "undo", issues: issuesOf(decoded.left) }))
-      }
-      const valid = decoded.right
-      const payment = yield* Query.findPayment(valid)
-      const cancelFlag = payment.cancel ?? Cancel.none
-      if (
-        cancelFlag === Cancel.cpmReversed || cancelFlag === Cancel.mpmCancelled || cancelled.includes(payment.respcd)
-      ) {
-        return new NothingToUndo({ reason: "already-cancelled", payment }, true)
-      }
-      if (cancelFlag === Cancel.refunded) return new NothingToUndo({ reason: "already-refunded", payment }, true)
+  options?: Options
+): Effect.Effect<UndoResult, UndoError, QFPayConfig | Transport> =>
+  Effect.gen(function*() {
+    const decoded = Schema.decodeUnknownEither(UndoInput, { errors: "all" })(input ?? {})
+    if (Either.isLeft(decoded)) {
+      return yield* Effect.fail(new InvalidRequest({ operation: "undo", issues: issuesOf(decoded.left) }))
+    }
+    const valid = decoded.right
+    const payment = yield* Query.findPayment(valid)
+    const cancelFlag = payment.cancel ?? Cancel.none
+    if (
+      cancelFlag === Cancel.cpmReversed || cancelFlag === Cancel.mpmCancelled || cancelled.includes(payment.respcd)
+    ) {
+      return new NothingToUndo({ reason: "already-cancelled", payment }, true)
+    }
+    if (cancelFlag === Cancel.refunded) return new NothingToUndo({ reason: "already-refunded", payment }, true)
 
-      switch (ResponseCode.classify(payment.respcd)) {
-        case "success": {
-          if (valid.txamt === undefined && cancelFlag === Cancel.partiallyRefunded) {
-            return yield* Effect.fail(
-              invalid("txamt", `payment ${payment.syssn} is already partly refunded: give the amount to refund`)
-            )
-          }
-          const txamt = valid.txamt ?? payment.txamt
-          if (txamt === undefined) {
-            return yield* Effect.fail(invalid("txamt", "the enquiry did not give the payment's amount: give it"))
-          }
-          const receipt = yield* refund({
-            syssn: payment.syssn,
-            txamt,
-            out_trade_no: valid.refund_out_trade_no,
-            udid: valid.udid
-          }, options)
-          return new Refunded({ receipt, payment }, true)
+    switch (ResponseCode.classify(payment.respcd)) {
+      case "success": {
+        if (payment.txamt === undefined && valid.txamt === undefined) {
+          return yield* Effect.fail(incomplete(payment, "txamt"))
         }
-        case "pending": {
-          if (payment.txamt === undefined || payment.txdtm === undefined) {
-            return yield* Effect.fail(
-              invalid("syssn", "the enquiry did not give the payment's amount and time, which a cancellation needs")
-            )
-          }
-          if (valid.txamt !== undefined && valid.txamt !== payment.txamt) {
-            return yield* Effect.fail(
-              invalid(
-                "txamt",
-                `a payment that has not completed is cancelled in full: omit txamt or give ${payment.txamt}`
-              )
-            )
-          }
-          if (payment.pay_type === undefined) {
-            return yield* Effect.fail(invalid("pay_type", "the enquiry did not give the payment's pay type"))
-          }
-          const receipt = yield* cancel({
-            syssn: payment.syssn,
-            out_trade_no: payment.out_trade_no,
-            txamt: payment.txamt,
-            txdtm: payment.txdtm,
-            udid: valid.udid,
-            pay_type: payment.pay_type
-          }, options)
-          return new Cancelled({ receipt, payment }, true)
-        }
-        default:
-          return new NothingToUndo({ reason: "payment-failed", payment }, true)
+        // What is left: the whole payment, unless refunds were made (then the enquiry sums them).
+        const txamt = valid.txamt ?? (cancelFlag === Cancel.partiallyRefunded
+          ? payment.txamt! - (yield* Query.refundedAmount(payment))
+          : payment.txamt!)
+        if (txamt <= 0) return new NothingToUndo({ reason: "already-refunded", payment }, true)
+        const receipt = yield* refund({
+          syssn: payment.syssn,
+          txamt,
+          out_trade_no: valid.refund_out_trade_no,
+          udid: valid.udid
+        }, options)
+        return new Refunded({ receipt, payment }, true)
       }
-    })
-)
+      case "pending": {
+        if (payment.txamt === undefined) return yield* Effect.fail(incomplete(payment, "txamt"))
+        if (payment.txdtm === undefined) return yield* Effect.fail(incomplete(payment, "txdtm"))
+        if (payment.pay_type === undefined) return yield* Effect.fail(incomplete(payment, "pay_type"))
+        if (valid.txamt !== undefined && valid.txamt !== payment.txamt) {
+          return yield* Effect.fail(
+            new InvalidRequest({
+              operation: "undo",
+              issues: [{
+                path: "txamt",
+                message: `a payment that has not completed is cancelled in full: omit txamt or give ${payment.txamt}`
+              }]
+            })
+          )
+        }
+        const receipt = yield* cancel({
+          syssn: payment.syssn,
+          out_trade_no: payment.out_trade_no,
+          txamt: payment.txamt,
+          txdtm: payment.txdtm,
+          udid: valid.udid,
+          pay_type: payment.pay_type
+        }, options)
+        return new Cancelled({ receipt, payment }, true)
+      }
+      default:
+        return new NothingToUndo({ reason: "payment-failed", payment }, true)
+    }
+  }).pipe(withSpan("QFPay.undo"))

@@ -24,13 +24,6 @@ export * as Cancel from "./Cancel.js"
 export * as CancelRouting from "./CancelRouting.js"
 
 /**
- * Close a not-completed payment.
- *
- * @since 0.1.0
- */
-export * as Close from "./Close.js"
-
-/**
  * @since 0.1.0
  */
 export * as Currency from "./Currency.js"
@@ -67,6 +60,27 @@ export * as Identifiers from "./Identifiers.js"
  * @since 0.1.0
  */
 export * as Notification from "./Notification.js"
+
+/**
+ * What every state of an operation looks like: plain data, observed and resumable.
+ *
+ * @since 0.2.0
+ */
+export * as OperationState from "./OperationState.js"
+
+/**
+ * A hook that sees every state of an operation, before its first request is sent.
+ *
+ * @since 0.2.0
+ */
+export * as OperationObserver from "./OperationObserver.js"
+
+/**
+ * The options every program that sends an operation accepts.
+ *
+ * @since 0.2.0
+ */
+export * as Options from "./Options.js"
 
 /**
  * @since 0.1.0
@@ -162,13 +176,6 @@ export * as ResponseCode from "./ResponseCode.js"
 export * as RetryPolicy from "./RetryPolicy.js"
 
 /**
- * Reverse a not-completed payment.
- *
- * @since 0.1.0
- */
-export * as Reversal from "./Reversal.js"
-
-/**
  * Request and notification signatures.
  *
  * @since 0.1.0
@@ -214,7 +221,13 @@ export {
    * @since 0.1.0
    */
   close
-} from "./Close.js"
+} from "./Cancel.js"
+export {
+  /**
+   * @since 0.1.0
+   */
+  reverse
+} from "./Cancel.js"
 export {
   /**
    * @since 0.1.0
@@ -285,12 +298,6 @@ export {
    */
   refund
 } from "./Refund.js"
-export {
-  /**
-   * @since 0.1.0
-   */
-  reverse
-} from "./Reversal.js"
 export {
   /**
    * @since 0.1.0

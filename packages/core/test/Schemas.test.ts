@@ -320,7 +320,7 @@ describe("validation messages name the field and what is allowed", () => {
 
   it("reversal: neither syssn nor out_trade_no", () => {
     expect(run(Submit.prepareCancel("reversal", { txamt: 500, txdtm: cancel.txdtm } as any))).toContain(
-      "syssn: give the original payment's syssn or out_trade_no (at least one)"
+      "syssn: give the payment's syssn or out_trade_no (at least one)"
     )
   })
 

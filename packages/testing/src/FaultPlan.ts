@@ -168,6 +168,34 @@ export interface SeededOptions {
   readonly maxLatencyMillis?: number | undefined
 }
 
+const appliedCodes: ReadonlyArray<string> = ["1295", "1296", "1205", "1298", "1102"]
+const momentCodes: ReadonlyArray<string> = ["1100", "1205", "1295", "1102", "1145"]
+const enquiryCodes: ReadonlyArray<string> = ["1100", "1205", "1104", "1108", "1145", "9999"]
+// An enquiry that lags: it answers, and shows nothing.
+const EMPTY_ENQUIRY = `{"respcd":"0000","resperr":"success","respmsg":"","page":"1","page_size":"100","data":[]}`
+
+/**
+ * Every fault kind a seeded plan can draw. The default draws the transport faults (all but
+ * latency and the QFPay-level answers); `all` adds latency, codes answered instead of the real
+ * answer (some after applying the request), enquiries that lag, unreadable bodies and tampered
+ * answers.
+ *
+ * @since 0.2.0
+ * @category plans
+ */
+export const allKinds: ReadonlyArray<Fault["_tag"]> = [
+  "Latency",
+  "LostBefore",
+  "LostAfter",
+  "RateLimited",
+  "ServerError",
+  "NonJson",
+  "TruncatedJson",
+  "Answer",
+  "Body",
+  "Tamper"
+]
+
 /**
  * A deterministic random plan: the same seed meets the same requests with the same faults.
  *
@@ -186,9 +214,26 @@ export const seeded = (seed: number, options: SeededOptions = {}): Plan => {
       const kind = kinds[prng.int(0, kinds.length - 1)]
       const flag = prng.next() < 0.5
       const millis = prng.int(1, maxLatency)
+      const pick = prng.next()
       if (options.operations !== undefined && !options.operations.includes(request.operation)) return undefined
       if (roll >= rate) return undefined
+      const mutating = request.operation !== "query"
       switch (kind) {
+        case "Answer": {
+          // What a server may answer at any moment: "retry later", "slow network", "duplicate",
+          // "processing", applied or not. A request error (1104, 1108) or an unknown code comes
+          // from the request itself, so a server gives it to every attempt or to none: as a
+          // one-off answer to a refund already applied it would be a lie no client can see
+          // through. Enquiries may answer anything.
+          const codes = !mutating ? enquiryCodes : flag ? appliedCodes : momentCodes
+          return answer(codes[Math.floor(pick * codes.length)], mutating && flag)
+        }
+        case "Body":
+          return mutating ? body(flag ? "" : "<html>oops</html>", prng.next() < 0.5) : body(EMPTY_ENQUIRY)
+        case "Tamper":
+          return mutating ? tamper(flag ? { out_trade_no: "SOMEONE-ELSE" } : { txamt: "1" }) : undefined
+        case "BadSignature":
+          return badSignature
         case "Latency":
           return latency(millis)
         case "LostBefore":

@@ -19,8 +19,11 @@ import {
   PollPolicy,
   pollUntilSettled,
   type QFPayConfig,
+  type QFPayError,
+  type Receipt,
   reconcile,
   refund,
+  ResponseCode,
   RetryPolicy,
   type Transport,
   undo
@@ -412,6 +415,117 @@ export const keyNeverLeaks = (options: Options = {}) =>
   )
 
 /**
+ * 7. Outcomes are truthful (PROTOCOL §7): one refund intent (one `out_trade_no`), run again and
+ * again as a backend does after crashes and deploys, under random faults (lost answers, answers
+ * replaced by codes after the refund was applied, enquiries that lag, tampered answers, latency)
+ * and random crash points:
+ * - every reported `settled` exists in the simulator, with the same refund and amount;
+ * - every `Rejected` (and every other "nothing moved" report) left the ledger unchanged for the
+ *   intent, with nothing of it settled or in progress;
+ * - every run after which the intent has moved money reported it settled, `StillPending` or
+ *   `OutcomeUnknown`, carrying the intent's handle;
+ * - on a healthy network, running the intent once more reports the refund QFPay holds.
+ *
+ * @since 0.2.0
+ * @category invariants
+ */
+export const outcomesAreTruthful = (options: Options = {}) =>
+  fc.asyncProperty(
+    Arbitraries.paidPayment,
+    fc.integer({ min: 1, max: 2000 }),
+    fc.integer(),
+    fc.integer(),
+    fc.array(fc.integer({ min: 0, max: 20_000 }), { maxLength: 2 }),
+    (payment, txamt, behaviourSeed, faultSeed, crashes) =>
+      scenario(
+        options,
+        {
+          behaviour: Behaviour.seeded(behaviourSeed, { pendingRate: 0.4, failRate: 0.2 }),
+          faults: FaultPlan.seeded(faultSeed, { rate: 0.35, faults: FaultPlan.allKinds, maxLatencyMillis: 8000 })
+        },
+        Effect.gen(function*() {
+          const sim = yield* Simulator.Simulator
+          const p = yield* Effect.orDie(sim.createPayment({ ...payment, txamt: payment.txamt + 2000 }))
+          const intent = { syssn: p.syssn, txamt, out_trade_no: `INTENT${(faultSeed >>> 0).toString(36)}` }
+          const rowsOfIntent = Effect.map(
+            sim.refundsOf(p.syssn),
+            (rows) => rows.filter((r) => r.out_trade_no === intent.out_trade_no)
+          )
+          const moved = (rows: ReadonlyArray<Simulator.Transaction>) =>
+            rows.some((r) => r.respcd === "0000" || ResponseCode.isPending(r.respcd))
+
+          const judge = (
+            run: string,
+            before: ReadonlyArray<Simulator.Transaction>,
+            exit: Exit.Exit<Receipt.Receipt, unknown>
+          ) =>
+            Effect.map(rowsOfIntent, (after) => {
+              if (Exit.isSuccess(exit)) {
+                const row = after.find((r) => r.respcd === "0000")
+                check(row !== undefined, () => `${run}: reported settled, the simulator holds ${JSON.stringify(after)}`)
+                check(row!.txamt === exit.value.txamt, () =>
+                  `${run}: reported ${exit.value.txamt}, the refund is ${row!.txamt}`)
+                check(
+                  exit.value.syssn === undefined || exit.value.syssn === row!.syssn,
+                  () =>
+                    `${run}: reported refund ${exit.value.syssn}, the simulator's is ${row!.syssn}`
+                )
+                return
+              }
+              const error = failureOf(exit) as QFPayError.QFPayError | undefined
+              check(error !== undefined, () => `${run}: a defect or an interruption: ${String(exit)}`)
+              switch (error!._tag) {
+                case "StillPending":
+                case "OutcomeUnknown":
+                  check(
+                    error!.handle.out_trade_no === intent.out_trade_no,
+                    () => `${run}: ${error!._tag} with a handle for ${error!.handle.out_trade_no}`
+                  )
+                  return
+                default:
+                  // A refund that failed is on the ledger, but it moved nothing.
+                  check(
+                    !moved(after),
+                    () =>
+                      `${run}: reported ${error!._tag} ("nothing moved"), yet the intent's refunds went from ${
+                        JSON.stringify(before)
+                      } to ${JSON.stringify(after)}: ${error!.message}`
+                  )
+              }
+            })
+
+          let run = 0
+          for (const crashAt of crashes) {
+            run++
+            const before = yield* rowsOfIntent
+            // A crash: the run is cut off at a random moment, whatever it was doing.
+            const outcome = yield* Effect.raceFirst(
+              Effect.map(Effect.exit(refund(intent)), Option.some),
+              Effect.as(Effect.sleep(crashAt), Option.none())
+            )
+            if (Option.isSome(outcome)) yield* judge(`run ${run}`, before, outcome.value)
+          }
+          const before = yield* rowsOfIntent
+          yield* judge(`run ${run + 1}`, before, yield* Effect.exit(refund(intent)))
+          // On a healthy network the intent, run once more, reports what QFPay holds.
+          yield* sim.clearFaults
+          const last = yield* rowsOfIntent
+          const final = yield* Effect.exit(refund(intent))
+          yield* judge("the healthy run", last, final)
+          const settled = (yield* rowsOfIntent).find((r) => r.respcd === "0000")
+          if (settled !== undefined && last.some((r) => r.respcd === "0000")) {
+            check(
+              Exit.isSuccess(final) && final.value.syssn === settled.syssn,
+              () => `a settled refund of the intent was not reported on a healthy network: ${String(final)}`
+            )
+          }
+          const all = yield* rowsOfIntent
+          check(all.length <= 1, () => `one intent left ${all.length} refunds`)
+        })
+      )
+  )
+
+/**
  * Every invariant, by name.
  *
  * @since 0.1.0
@@ -423,5 +537,7 @@ export const all: Readonly<Record<string, (options?: Options) => fc.IAsyncProper
   "3. reversal / close never succeed on a paid payment; refund never on an unpaid one": cancelOnlyUnpaidRefundOnlyPaid,
   "4. settled means settled, a definite failure changed nothing, still pending carries a handle": reportsMatchState,
   "5. polling ends in time when it settles in time, else StillPending, within the schedule": pollingTerminates,
-  "6. the client key never appears in a request log, an error, a span or a log line": keyNeverLeaks
+  "6. the client key never appears in a request log, an error, a span or a log line": keyNeverLeaks,
+  "7. outcomes are truthful: settled is settled, 'nothing moved' moved nothing, money moved is never rejected":
+    outcomesAreTruthful
 }

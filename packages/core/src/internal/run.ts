@@ -1,0 +1,129 @@
+/**
+ * Carries out what `decide` asks for (send, enquire, step a schedule, sleep) and feeds what
+ * happened back to it, until it is done. Every new state goes to the `OperationObserver`
+ * first, so that an observer holds the handle before the first request is sent.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Handle from "../Handle.js"
+import { OperationObserver } from "../OperationObserver.js"
+import type { PollPolicy } from "../PollPolicy.js"
+import { PollProgress } from "../PollProgress.js"
+import { QFPayConfig } from "../QFPayConfig.js"
+import type { OperationError } from "../QFPayError.js"
+import type { Receipt } from "../Receipt.js"
+import * as RetryPolicy from "../RetryPolicy.js"
+import type { Transport } from "../Transport.js"
+import * as Client from "./client.js"
+import * as Decide from "./decide.js"
+import * as Prepare from "./request.js"
+import { type Stepper, stepper } from "./schedule.js"
+
+/** @internal */
+export const run = (
+  handle: Handle.Handle,
+  mode: Decide.Mode,
+  prepared: Prepare.Prepared<unknown> | undefined,
+  poll: PollPolicy | undefined,
+  callerId = true
+): Effect.Effect<Receipt, OperationError, QFPayConfig | Transport> =>
+  Effect.gen(function*() {
+    const config = yield* QFPayConfig
+    const observer = yield* OperationObserver
+    const policy = poll ?? config.poll
+    const settings: Decide.Settings = {
+      confirmCancellation: config.confirmCancellation,
+      maxRetryAfterMillis: Duration.toMillis(RetryPolicy.maxRetryAfter(config.retry)),
+      pollDeadlineMillis: Duration.toMillis(policy.deadline)
+    }
+    const steppers: Record<Decide.Schedule, Stepper<unknown>> = {
+      retry: stepper(config.retry.schedule),
+      enquiry: stepper(config.retry.schedule),
+      poll: stepper(policy.schedule)
+    }
+    let request = prepared
+    let reportPoll = false
+    let step = Decide.start(settings, handle, mode, yield* Clock.currentTimeMillis, callerId)
+    while (true) {
+      yield* observer.onState(step.state)
+      const action = step.action
+      let event: Decide.Event
+      switch (action._tag) {
+        case "Done":
+          if (action.warning !== undefined) yield* Effect.logWarning(`QFPay: ${action.warning}`)
+          return action.receipt
+        case "Fail":
+          if (reportPoll) yield* report(step.state, Option.none())
+          return yield* Effect.fail(action.error)
+        case "Send": {
+          request ??= yield* prepare(step.state.handle)
+          const answer = yield* Effect.either(Client.submit(request))
+          const now = yield* Clock.currentTimeMillis
+          event = Either.isRight(answer)
+            ? { _tag: "Answered", now, answer: answer.right }
+            : { _tag: "SendFailed", now, error: answer.left }
+          break
+        }
+        case "Enquire": {
+          const seen = yield* Effect.either(Client.enquire(step.state.handle))
+          const now = yield* Clock.currentTimeMillis
+          reportPoll = step.state.phase === "poll"
+          if (Either.isRight(seen)) steppers.enquiry = stepper(config.retry.schedule)
+          event = Either.isRight(seen)
+            ? { _tag: "Observed", now, observation: seen.right }
+            : { _tag: "EnquiryFailed", now, error: seen.left }
+          break
+        }
+        case "Wait": {
+          const now = yield* Clock.currentTimeMillis
+          const millis = action.first !== undefined
+            ? Option.some(yield* firstPoll(policy, now - action.first.since))
+            : yield* steppers[action.schedule].next(now, step.state.lastCode)
+          if (action.first !== undefined) steppers.poll = stepper(policy.schedule)
+          event = {
+            _tag: "Delay",
+            now,
+            wait: action,
+            millis: Option.isSome(millis) ? Math.max(millis.value, action.atLeast) : undefined
+          }
+          break
+        }
+        case "Sleep":
+          if (reportPoll) yield* report(step.state, Option.some(Duration.millis(action.millis)))
+          reportPoll = false
+          if (action.millis > 0) yield* Effect.sleep(Duration.millis(action.millis))
+          event = { _tag: "Woke", now: yield* Clock.currentTimeMillis }
+          break
+      }
+      step = Decide.decide(settings, step.state, event)
+    }
+  })
+
+// The first enquiry of a round of polling waits the policy's first delay (jittered, so that
+// operations started together do not all ask at once), less the time already gone by.
+const firstPoll = (policy: PollPolicy, elapsed: number) =>
+  Effect.map(
+    policy.firstDelayJitter > 0 ? Random.next : Effect.succeed(0),
+    (r) => Math.max(0, Math.round(Duration.toMillis(policy.firstDelay) * (1 + policy.firstDelayJitter * r)) - elapsed)
+  )
+
+const report = (
+  state: { readonly handle: Handle.Handle; readonly polls: number; readonly lastCode?: string | undefined },
+  nextIn: Option.Option<Duration.Duration>
+) =>
+  Effect.flatMap(
+    PollProgress,
+    (progress) => progress.onEnquiry({ handle: state.handle, attempt: state.polls, lastCode: state.lastCode, nextIn })
+  )
+
+// Resending an operation found by its handle: the very same identifiers.
+const prepare = (handle: Handle.Handle) =>
+  handle._tag === "RefundHandle"
+    ? Prepare.refund(Handle.toInput(handle))
+    : Prepare.cancel(handle.operation, Handle.toInput(handle))
