@@ -76,5 +76,33 @@ export default tseslint.config(
         }
       ]
     }
+  },
+  {
+    // The engine is cut by stage (request → run ⇄ decide → client); the public programs sit on
+    // top of it and never the other way round.
+    files: ["packages/core/src/internal/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*"], message: "packages/core depends on effect only (no Node built-ins)." },
+            { group: ["@effect/*"], message: "packages/core depends on effect only." },
+            {
+              group: [
+                "../Refund.js",
+                "../Cancel.js",
+                "../Undo.js",
+                "../Query.js",
+                "../Poll.js",
+                "../Reconcile.js",
+                "../Submit.js"
+              ],
+              message: "internal/ never imports a public program: the programs are built on the engine."
+            }
+          ]
+        }
+      ]
+    }
   }
 )

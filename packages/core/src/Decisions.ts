@@ -67,8 +67,10 @@ export const signatureCaseInsensitive = true
 export const firstEnquiryDelayMillis = 3_000
 
 /**
- * "Already cancelled" (1263) and "already closed" (1264) answering a reversal or close of
- * ours whose earlier attempt's outcome was unknown mean that earlier attempt took effect.
+ * "Already cancelled" (1263), "already closed" (1264) and "order closed" (1142) answering a
+ * reversal or close, on any attempt: the payment may have been cancelled by an earlier attempt
+ * of this intent (another run, another process). Looked up: the payment shown cancelled settles
+ * the call (PROTOCOL §7 as amended).
  *
  * @since 0.1.0
  * @category decisions
@@ -76,8 +78,10 @@ export const firstEnquiryDelayMillis = 3_000
 export const alreadyCancelledCodes = ["1263", "1264", "1142"] as const
 
 /**
- * Duplicate answers: after an ambiguous attempt of ours (or for a refund, whose
- * `out_trade_no` is its idempotency key) they mean "look it up", not "failed".
+ * Duplicate answers (1102 duplicate request, 2011 duplicate serial number) to a refund,
+ * reversal or close, on any attempt, mean "look it up": the id may have been sent by an earlier
+ * attempt of the same intent (PROTOCOL §7 as amended). Found for the same payment and amount →
+ * followed; found for another → `IdempotencyKeyReused`; not shown → `OutcomeUnknown`.
  *
  * @since 0.1.0
  * @category decisions

@@ -291,6 +291,25 @@ const startPoll = (settings: Settings, state: OperationState, now: number, since
     enquiryFailure: undefined
   }, { _tag: "Wait", schedule: "poll", atLeast: 0, first: { since } })
 
+// An answer that may hide an applied request (lost, unreadable, not matching what was sent):
+// look the operation up, after the retry policy's wait, before sending anything again.
+const untrusted = (state: OperationState, why: string): Step =>
+  wait(
+    {
+      ...state,
+      phase: "reconcile",
+      lookup: "ambiguous",
+      mayHaveApplied: true,
+      appliedByThisRun: true,
+      lostAnswer: why
+    },
+    "retry"
+  )
+
+// What to report when retrying ends with no news: the last failure seen.
+const lastFailure = (state: OperationState): OperationError =>
+  (state.failure ?? unknown(state, "retries ended")) as OperationError
+
 const lookup = (state: OperationState, reason: LookupReason, code?: string): Step =>
   enquire({ ...state, phase: "reconcile", lookup: reason, ...(code === undefined ? {} : { lastCode: code }) })
 
@@ -317,18 +336,7 @@ const onSubmit = (settings: Settings, state: OperationState, event: Event): Step
     case "SendFailed": {
       const error = event.error
       if (isAmbiguous(error)) {
-        // It may have been applied: look it up (after the retry policy's wait) before resending.
-        return wait(
-          {
-            ...state,
-            phase: "reconcile",
-            lookup: "ambiguous",
-            mayHaveApplied: true,
-            appliedByThisRun: true,
-            lostAnswer: error.message
-          },
-          "retry"
-        )
+        return untrusted(state, error.message)
       }
       const after = retryAfterMillis(error)
       if (after > settings.maxRetryAfterMillis) {
@@ -351,7 +359,7 @@ const onSubmit = (settings: Settings, state: OperationState, event: Event): Step
         ? lookup(state, "exhausted")
         : state.callerId
         ? lookup(state, "earlier-run")
-        : fail(state, (state.failure ?? unknown(state, "retries ended")) as OperationError)
+        : fail(state, lastFailure(state))
     case "Woke":
       return send(state)
     case "Observed":
@@ -367,17 +375,7 @@ const onAnswer = (settings: Settings, state: OperationState, answer: Answer, now
     case "pending": {
       const odd = mismatch(handle, answer.fields)
       if (odd !== undefined) {
-        return wait(
-          {
-            ...state,
-            phase: "reconcile",
-            lookup: "ambiguous",
-            mayHaveApplied: true,
-            appliedByThisRun: true,
-            lostAnswer: odd
-          },
-          "retry"
-        )
+        return untrusted(state, odd)
       }
       const accepted: OperationState = {
         ...state,
@@ -492,13 +490,13 @@ const onAbsent = (state: OperationState): Step => {
       return send(state)
     case "earlier-run":
       // Nothing of this id at QFPay: the refusal (or the failure to reach QFPay) stands.
-      return fail(state, (state.failure ?? unknown(state, "retries ended")) as OperationError)
+      return fail(state, lastFailure(state))
     case "exhausted":
       return fail(
         state,
         state.lostAnswer === undefined && state.failure !== undefined
           // Only QFPay's own "retry later" answers, and the enquiry shows nothing: nothing moved.
-          ? state.failure as OperationError
+          ? lastFailure(state)
           : unknown(
             state,
             `${
