@@ -1,5 +1,19 @@
 /**
- * The `qfpay` command line.
+ * The `qfpay` command line: the commands, and {@link main}, which reads a command line, runs
+ * the command and returns the {@link Render.Reply} that `bin.ts` prints and exits with.
+ *
+ * How a command line becomes an exit code:
+ *
+ * 1. {@link scan} reads what is valid anywhere on the line (`--json`, `--help`, `--version`,
+ *    `--log-level`) and which command is named.
+ * 2. `@effect/cli` parses the command's flags ({@link root}); each command is a {@link Command}
+ *    whose parser yields a {@link Run}: the command with its flags, ready to run.
+ * 3. A command's `run` returns an {@link Render.Outcome}; it never prints its result or sets an
+ *    exit code. Every problem, from a mistyped flag to a defect, ends as an outcome too.
+ * 4. `bin.ts` prints the reply (one JSON object with `--json`) and exits with its code.
+ *
+ * Commands that send money requests go through {@link operate}, the one place that checks the
+ * flags, points the programs at QFPay and turns their failures into outcomes.
  *
  * @since 0.1.0
  */
@@ -9,6 +23,7 @@ import {
   Handle,
   PollProgress,
   pollUntilSettled,
+  QFPayConfig,
   QFPayError,
   query,
   reconcile,
@@ -20,101 +35,165 @@ import {
 import { NotificationHandler } from "@effect-qfpay/http"
 import { SandboxServer, Simulator } from "@effect-qfpay/testing"
 import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
+import type * as CliApp from "@effect/cli/CliApp"
+import * as CliConfig from "@effect/cli/CliConfig"
+import * as Descriptor from "@effect/cli/CommandDescriptor"
+import type * as HelpDoc from "@effect/cli/HelpDoc"
+import type * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
+import type * as ValidationError from "@effect/cli/ValidationError"
 import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
+import type * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as Record from "effect/Record"
 import * as Demo from "./Demo.js"
+import * as Flags from "./Flags.js"
+import * as Help from "./Help.js"
 import * as Render from "./Render.js"
 import * as Target from "./Target.js"
 
-let exitCode: Render.Outcome["exitCode"] = 0
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const version = "0.1.0"
 
 /**
- * The exit code of the last command run.
+ * What commands run with: what `@effect/cli` parses with, which `NodeContext` provides.
  *
- * @since 0.1.0
- * @category running
+ * @since 0.2.0
+ * @category models
  */
-export const lastExitCode = (): number => exitCode
+export type Environment = CliApp.CliApp.Environment
 
-const finish = (outcome: Render.Outcome, json: boolean) =>
-  Effect.zipRight(Render.print(outcome, json), Effect.sync(() => (exitCode = outcome.exitCode)))
+/**
+ * What a command knows besides its flags.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Context {
+  /** `--json` was given: the command's own output (a banner, progress) must keep stdout for the answer. */
+  readonly json: boolean
+}
 
-// --- flags -------------------------------------------------------------------------------
+/**
+ * A parsed command, ready to run.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Run = (context: Context) => Effect.Effect<Render.Outcome, never, Environment>
 
-const common = {
-  env: Options.text("env").pipe(
-    Options.withDescription(
-      "production, test, sandbox or a base URL such as http://127.0.0.1:8080 (overrides QFPAY_ENV)"
-    ),
-    Options.optional
-  ),
-  sandbox: Options.boolean("sandbox").pipe(
-    Options.withDescription("use an embedded sandbox server on loopback with demo credentials")
-  ),
-  json: Options.boolean("json").pipe(Options.withDescription("print one JSON object on stdout")),
-  pollInterval: Options.text("poll-interval").pipe(
-    Options.withDescription("seconds before the first enquiry, and the base of the backoff (decimals allowed)"),
-    Options.optional
-  ),
-  pollDeadline: Options.text("poll-deadline").pipe(
-    Options.withDescription("seconds after which polling stops and the operation is reported still pending"),
-    Options.optional
-  ),
-  timeout: Options.text("timeout").pipe(
-    Options.withDescription("seconds to wait for each HTTP answer"),
-    Options.optional
+/**
+ * A command: its help, the flags it has (for messages about the ones it lacks), and its parser,
+ * which yields a {@link Run}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Command {
+  readonly help: Help.CommandHelp
+  readonly flags: ReadonlyArray<Flags.Help>
+  readonly descriptor: Descriptor.Command<Run>
+}
+
+type FlagSet = Record.ReadonlyRecord<string, Flags.Flag<any>>
+
+type Values<F extends FlagSet> = { readonly [K in keyof F]: Flags.Value<F[K]> }
+
+/**
+ * Defines a command from its flags: the help lists exactly these flags (required ones first),
+ * and `run` gets their values, typed.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const define = <F extends FlagSet>(spec: {
+  readonly name: string
+  readonly summary: string
+  readonly description: ReadonlyArray<string>
+  readonly flags: F
+  readonly required?: ReadonlyArray<keyof F & string> | undefined
+  readonly oneOf?: ReadonlyArray<keyof F & string> | undefined
+  readonly positional?: { readonly name: string; readonly description: string } | undefined
+  readonly examples?: ReadonlyArray<string> | undefined
+  readonly notes?: ReadonlyArray<string> | undefined
+  readonly run: (
+    flags: Values<F>,
+    context: Context & { readonly positional: Option.Option<string> }
+  ) => Effect.Effect<Render.Outcome, never, Environment>
+}): Command => {
+  const required = spec.required ?? []
+  const oneOf = spec.oneOf ?? []
+  const keys = Object.keys(spec.flags)
+  // TypeScript cannot follow a mapped record through Record.map: this states what Options.all
+  // builds, the value of each flag under its key.
+  const options = Options.all(Record.map(spec.flags, (flag) => flag.options)) as Options.Options<Values<F>>
+  const args = spec.positional === undefined
+    ? Args.none.pipe(Args.map(() => Option.none<string>()))
+    : Args.text({ name: spec.positional.name }).pipe(Args.withDescription(spec.positional.description), Args.optional)
+  const flags = keys.map((key) => spec.flags[key])
+  return {
+    help: {
+      name: spec.name,
+      summary: spec.summary,
+      description: spec.description,
+      required: required.map((key) => spec.flags[key]),
+      oneOf: oneOf.map((key) => spec.flags[key]),
+      options: keys.filter((key) => !required.includes(key) && !oneOf.includes(key)).map((key) => spec.flags[key]),
+      positional: spec.positional,
+      examples: spec.examples ?? [],
+      notes: spec.notes ?? []
+    },
+    flags,
+    descriptor: Descriptor.make(spec.name, options, args).pipe(
+      Descriptor.map(({ args: positional, options: values }): Run => (context) =>
+        Option.match(Option.orElse(swallowedFlag(spec.flags, values), () => flagAsArgument(spec.name, positional)), {
+          onNone: () => spec.run(values, { ...context, positional }),
+          onSome: (error) => Effect.succeed(Render.invalid(error.message))
+        })
+      )
+    )
+  }
+}
+
+// The parser takes a flag it does not know for the argument of a command that has one.
+const flagAsArgument = (command: string, positional: Option.Option<string>): Option.Option<Flags.FlagError> =>
+  Option.flatMap(
+    Option.filter(positional, (value) => value.startsWith("-")),
+    (value) =>
+      Option.some(
+        new Flags.FlagError({
+          message: `qfpay ${command} has no flag ${value.split("=")[0]}; run qfpay ${command} --help for its flags`
+        })
+      )
   )
-}
 
-const optionalText = (name: string, description: string) =>
-  Options.text(name).pipe(Options.withDescription(description), Options.optional)
-
-const syssn = optionalText("syssn", "the payment's QFPay transaction number")
-const outTradeNo = optionalText("out-trade-no", "the payment's out_trade_no")
-const amount = optionalText("amount", "amount in cents (a whole number, e.g. 1000 for 10.00)")
-const txdtm = optionalText("txdtm", `the original payment's time, "YYYY-MM-DD hh:mm:ss"`)
-const udid = optionalText("udid", "terminal / device id")
-
-// The flag a core field comes from, for messages.
-const flagOf: Record<string, string> = {
-  txamt: "--amount",
-  syssn: "--syssn",
-  out_trade_no: "--out-trade-no",
-  txdtm: "--txdtm",
-  pay_type: "--pay-type",
-  udid: "--udid",
-  refund_out_trade_no: "--refund-out-trade-no",
-  page: "--page",
-  page_size: "--page-size"
-}
-
-const withFlags = (error: QFPayError.InvalidRequest): QFPayError.InvalidRequest =>
-  new QFPayError.InvalidRequest({
-    operation: error.operation,
-    issues: error.issues.map((i) => {
-      const field = i.path.split(".")[0]
-      return flagOf[field] === undefined ? i : { ...i, path: `${i.path} (${flagOf[field]})` }
+// `--syssn --json` gives --syssn the value "--json": a flag missing its value, not an id.
+const swallowedFlag = (
+  flags: FlagSet,
+  values: Record.ReadonlyRecord<string, unknown>
+): Option.Option<Flags.FlagError> =>
+  Option.firstSomeOf(
+    Object.keys(flags).map((key) => {
+      const value = values[key]
+      return Option.isOption(value) && Option.isSome(value) && typeof value.value === "string" &&
+          value.value.startsWith("--")
+        ? Option.some(
+          new Flags.FlagError({
+            message: `--${flags[key].name} needs a value (it was followed by ${value.value}): ${flags[key].description}`
+          })
+        )
+        : Option.none()
     })
-  })
-
-// Amounts arrive as text; numbers go to the schema as numbers, anything else as text so the
-// message shows what was typed.
-const cents = (value: Option.Option<string>): number | string | undefined =>
-  Option.match(value, {
-    onNone: () => undefined,
-    onSome: (text) => (/^\s*-?\d+(\.\d+)?\s*$/.test(text) ? Number(text) : text)
-  })
-
-const list = (value: Option.Option<string>): ReadonlyArray<string> | undefined =>
-  Option.match(value, { onNone: () => undefined, onSome: (text) => text.split(",").map((s) => s.trim()) })
+  )
 
 // --- running an operation -----------------------------------------------------------------
 
@@ -132,250 +211,349 @@ const progress = PollProgress.PollProgress.of({
     )
 })
 
-type Failure = QFPayError.QFPayError | ConfigError.ConfigError | Target.FlagError
-
-const operate = <R extends Layer.Layer.Success<ReturnType<typeof Target.layer>>>(
-  flags: Target.Common,
-  program: Effect.Effect<Render.Outcome, Failure, R>,
-  options: { readonly precheck?: Target.FlagError | undefined } = {}
-) =>
-  Effect.gen(function*() {
-    // Problems with the command line itself come first: nothing is started for them.
-    if (options.precheck !== undefined) return yield* finish(Render.invalid(options.precheck.message), flags.json)
-    const settings = Target.settings(flags)
-    if (Either.isLeft(settings)) return yield* finish(Render.invalid(settings.left.message), flags.json)
-    const resume = (token: string, reconcileFirst: boolean) =>
-      `qfpay poll${reconcileFirst ? " --reconcile" : ""}${Target.targetFlags(flags)} ${token}`
-    const outcome = yield* program.pipe(
-      Effect.mapError((e) => (e instanceof QFPayError.InvalidRequest ? withFlags(e) : e)),
-      Effect.provide(Target.layer(flags, settings.right)),
-      Effect.provideService(PollProgress.PollProgress, progress),
-      Effect.catchAll((error) =>
-        Effect.succeed(
-          error instanceof Target.FlagError || ConfigError.isConfigError(error) ||
-            "_tag" in error && isQFPayError(error)
-            ? Render.failure(error as Failure, resume)
-            : Render.invalid(`could not start: ${String((error as { message?: unknown }).message ?? error)}.`)
-        )
-      )
-    )
-    yield* finish(outcome, flags.json)
+const withFlags = (error: QFPayError.InvalidRequest): QFPayError.InvalidRequest =>
+  new QFPayError.InvalidRequest({
+    operation: error.operation,
+    issues: error.issues.map((i) => {
+      const flag = Flags.flagOfField(i.path.split(".")[0])
+      return flag === undefined ? i : { ...i, path: `${i.path} (${flag})` }
+    })
   })
 
-const qfpayTags = new Set([
-  "InvalidRequest",
-  "Rejected",
-  "StillPending",
-  "OutcomeUnknown",
-  "TransportError",
-  "RateLimited",
-  "UnexpectedResponse",
-  "SignatureMismatch",
-  "UnknownPayType",
-  "TransactionNotFound"
-])
-const isQFPayError = (error: { readonly _tag: string }): boolean => qfpayTags.has(error._tag)
+type QFPay = Effect.Effect.Context<ReturnType<typeof refund>>
+
+/**
+ * A program that talks to QFPay, ready to run once the flags were read.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Operation = Effect.Effect<Render.Outcome, QFPayError.QFPayError | ConfigError.ConfigError, QFPay>
+
+/**
+ * Runs an operation against QFPay: every money command goes through here. Problems with the
+ * command line come first, and nothing is started for them; then the program runs against the
+ * target of `--env` / `QFPAY_*`, with progress on stderr; every failure becomes an outcome,
+ * with the `qfpay poll` command that resumes it when there is a handle.
+ *
+ * This is where an interrupt during a money command will be handled: race the program against
+ * the signal, and answer with the operation's handle and its `qfpay poll --reconcile` command.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const operate = (
+  target: Target.TargetFlags,
+  prepared: Either.Either<Operation, Flags.FlagError>
+): Effect.Effect<Render.Outcome> =>
+  Either.match(Either.all([prepared, Target.settings(target)]), {
+    onLeft: (error) => Effect.succeed(Render.invalid(error.message)),
+    onRight: ([program, settings]) => {
+      const resume = (token: string, reconcileFirst: boolean) =>
+        `qfpay poll${reconcileFirst ? " --reconcile" : ""}${Target.targetFlags(target)} ${token}`
+      return program.pipe(
+        Effect.mapError((e) => (e instanceof QFPayError.InvalidRequest ? withFlags(e) : e)),
+        Effect.provide(Target.layer(settings)),
+        Effect.provideService(PollProgress.PollProgress, progress),
+        Effect.catchAll((error) => Effect.succeed(Render.failure(error, resume)))
+      )
+    }
+  })
 
 // --- commands -----------------------------------------------------------------------------
 
-const refundCommand = Command.make(
-  "refund",
-  {
-    ...common,
-    syssn,
-    amount,
-    outTradeNo: optionalText(
-      "out-trade-no",
-      "the refund's own id (made for you when absent; reuse it to retry safely)"
-    ),
-    udid
+const target = { env: Flags.env, timeout: Flags.timeout }
+const polling = { pollInterval: Flags.pollInterval, pollDeadline: Flags.pollDeadline }
+
+const resumeNote =
+  "If it ends still pending (exit 3) or with its outcome unknown (exit 4), run the `qfpay poll` or `qfpay poll --reconcile` command it prints; never send it again under a new id."
+
+const sandboxNote =
+  "To try it without QFPay: `qfpay demo`, or `qfpay sandbox` and a payment made through its admin routes (see the README), then --env http://127.0.0.1:8080 with the sandbox's demo credentials."
+
+const cancelFlags = {
+  syssn: Flags.syssn,
+  outTradeNo: Flags.outTradeNo,
+  amount: Flags.amount,
+  txdtm: Flags.txdtm,
+  udid: Flags.udid,
+  ...target,
+  ...polling,
+  json: Flags.json
+}
+
+const cancelInput = (command: string, flags: Values<typeof cancelFlags>) =>
+  Either.gen(function*() {
+    const txamt = yield* Flags.requiredCents(command, Flags.amount, flags.amount)
+    const txdtm = yield* Flags.required(command, Flags.txdtm, flags.txdtm)
+    return {
+      syssn: Option.getOrUndefined(flags.syssn),
+      out_trade_no: Option.getOrUndefined(flags.outTradeNo),
+      txamt,
+      txdtm,
+      udid: Option.getOrUndefined(flags.udid)
+    }
+  })
+
+const refundCommand = define({
+  name: "refund",
+  summary: "Refund a successful payment, fully or partially.",
+  description: [
+    "Refund a successful payment, fully or partially (POST /trade/v1/refund). The refund's own id (--out-trade-no) is made once and reused on every retry; a lost answer is looked up before anything is sent again."
+  ],
+  flags: {
+    syssn: Flags.syssn,
+    amount: Flags.amount,
+    outTradeNo: Flags.refundId,
+    udid: Flags.udid,
+    ...target,
+    ...polling,
+    json: Flags.json
   },
-  (flags) =>
+  required: ["syssn", "amount"],
+  examples: [
+    "qfpay refund --env test --syssn 20191227000200020061752831 --amount 500",
+    "qfpay refund --syssn 20191227000200020061752831 --amount 500 --out-trade-no REFUND-1001-1 --json"
+  ],
+  notes: [resumeNote, sandboxNote],
+  run: (flags) =>
     operate(
       flags,
-      Effect.map(
-        refund({
-          syssn: Option.getOrUndefined(flags.syssn) as string,
-          txamt: cents(flags.amount) as number,
-          out_trade_no: Option.getOrUndefined(flags.outTradeNo),
-          udid: Option.getOrUndefined(flags.udid)
-        }),
-        (r) => Render.receipt(r)
-      )
+      Either.gen(function*() {
+        const syssn = yield* Flags.required("refund", Flags.syssn, flags.syssn)
+        const txamt = yield* Flags.requiredCents("refund", Flags.amount, flags.amount)
+        return Effect.map(
+          refund({
+            syssn,
+            txamt,
+            out_trade_no: Option.getOrUndefined(flags.outTradeNo),
+            udid: Option.getOrUndefined(flags.udid)
+          }),
+          (r) => Render.receipt(r)
+        )
+      })
     )
-).pipe(Command.withDescription("Refund a successful payment, fully or partially"))
-
-const cancelInput = (flags: {
-  readonly syssn: Option.Option<string>
-  readonly outTradeNo: Option.Option<string>
-  readonly amount: Option.Option<string>
-  readonly txdtm: Option.Option<string>
-  readonly udid: Option.Option<string>
-}) => ({
-  syssn: Option.getOrUndefined(flags.syssn),
-  out_trade_no: Option.getOrUndefined(flags.outTradeNo),
-  txamt: cents(flags.amount) as number,
-  txdtm: Option.getOrUndefined(flags.txdtm) as string,
-  udid: Option.getOrUndefined(flags.udid)
 })
 
-const reverseCommand = Command.make(
-  "reverse",
-  { ...common, syssn, outTradeNo, amount, txdtm, udid },
-  (flags) => operate(flags, Effect.map(reverse(cancelInput(flags)), (r) => Render.receipt(r)))
-).pipe(Command.withDescription("Reverse a payment that has not completed (POST /trade/v1/reversal)"))
-
-const closeCommand = Command.make(
-  "close",
-  { ...common, syssn, outTradeNo, amount, txdtm, udid },
-  (flags) => operate(flags, Effect.map(close(cancelInput(flags)), (r) => Render.receipt(r)))
-).pipe(Command.withDescription("Close a payment that has not completed (GET /trade/v1/close)"))
-
-const cancelCommand = Command.make(
-  "cancel",
-  {
-    ...common,
-    syssn,
-    outTradeNo,
-    amount,
-    txdtm,
-    udid,
-    payType: optionalText("pay-type", "the payment's pay type, e.g. 800101")
-  },
-  (flags) =>
+const reverseCommand = define({
+  name: "reverse",
+  summary: "Reverse a payment that has not completed (POST /trade/v1/reversal).",
+  description: [
+    "Reverse a payment that has not completed (POST /trade/v1/reversal), in full. An answer \"in progress\" is polled until it settles; a 0000 is checked once with an enquiry."
+  ],
+  flags: cancelFlags,
+  required: ["amount", "txdtm"],
+  oneOf: ["syssn", "outTradeNo"],
+  examples: [`qfpay reverse --env test --out-trade-no ORDER-1001 --amount 2500 --txdtm "2026-03-01 12:30:00"`],
+  notes: [resumeNote, sandboxNote],
+  run: (flags) =>
     operate(
       flags,
-      Effect.map(
-        cancel({ ...cancelInput(flags), pay_type: Option.getOrUndefined(flags.payType) as string }),
-        (r) => Render.receipt(r)
-      )
+      Either.map(cancelInput("reverse", flags), (input) => Effect.map(reverse(input), (r) => Render.receipt(r)))
     )
-).pipe(Command.withDescription("Reverse or close a not-completed payment, as its pay type requires"))
+})
 
-const undoCommand = Command.make(
-  "undo",
-  {
-    ...common,
-    syssn,
-    outTradeNo,
-    amount: optionalText("amount", "for a paid payment, the cents to refund (default: all)"),
-    refundOutTradeNo: optionalText("refund-out-trade-no", "the refund's own id, when a refund is made"),
-    udid
-  },
-  (flags) =>
+const closeCommand = define({
+  name: "close",
+  summary: "Close a payment that has not completed (GET /trade/v1/close).",
+  description: [
+    "Close a payment that has not completed (GET /trade/v1/close), in full. An answer \"in progress\" is polled until it settles; a 0000 is checked once with an enquiry."
+  ],
+  flags: cancelFlags,
+  required: ["amount", "txdtm"],
+  oneOf: ["syssn", "outTradeNo"],
+  examples: [`qfpay close --env test --syssn 20191227000200020061752831 --amount 1800 --txdtm "2026-03-01 12:30:00"`],
+  notes: [resumeNote, sandboxNote],
+  run: (flags) =>
     operate(
       flags,
-      Effect.map(
-        undo({
-          syssn: Option.getOrUndefined(flags.syssn),
-          out_trade_no: Option.getOrUndefined(flags.outTradeNo),
-          txamt: cents(flags.amount) as number | undefined,
-          refund_out_trade_no: Option.getOrUndefined(flags.refundOutTradeNo),
-          udid: Option.getOrUndefined(flags.udid)
-        }),
-        (result) =>
-          result._tag === "NothingToUndo"
-            ? Render.ok(`Nothing to undo: ${result.description}.`, {
-              action: "none",
-              reason: result.reason,
-              orig_syssn: result.payment.syssn,
-              out_trade_no: result.payment.out_trade_no,
-              respcd: result.payment.respcd,
-              txamt: result.payment.txamt
+      Either.map(cancelInput("close", flags), (input) => Effect.map(close(input), (r) => Render.receipt(r)))
+    )
+})
+
+const cancelCommand = define({
+  name: "cancel",
+  summary: "Reverse or close a payment that has not completed, as its pay type requires.",
+  description: [
+    "Cancel a payment that has not completed: a reversal or a close, as its pay type requires (an unknown pay type is refused, never guessed)."
+  ],
+  flags: { ...cancelFlags, payType: Flags.payType },
+  required: ["amount", "txdtm", "payType"],
+  oneOf: ["syssn", "outTradeNo"],
+  examples: [
+    `qfpay cancel --env test --syssn 20191227000200020061752831 --amount 990 --txdtm "2026-03-01 12:30:00" --pay-type 801008`
+  ],
+  notes: [resumeNote, sandboxNote],
+  run: (flags) =>
+    operate(
+      flags,
+      Either.gen(function*() {
+        const input = yield* cancelInput("cancel", flags)
+        const pay_type = yield* Flags.required("cancel", Flags.payType, flags.payType)
+        return Effect.map(cancel({ ...input, pay_type }), (r) => Render.receipt(r))
+      })
+    )
+})
+
+const undoCommand = define({
+  name: "undo",
+  summary: "Undo a payment whatever its state: refund if paid, cancel if not, nothing if already undone.",
+  description: [
+    "Look the payment up, then refund it if it was paid, cancel it if it has not completed, or say that there is nothing left to undo. Running it twice changes nothing the second time."
+  ],
+  flags: {
+    syssn: Flags.syssn,
+    outTradeNo: Flags.outTradeNo,
+    amount: Flags.undoAmount,
+    refundOutTradeNo: Flags.refundOutTradeNo,
+    udid: Flags.udid,
+    ...target,
+    ...polling,
+    json: Flags.json
+  },
+  oneOf: ["syssn", "outTradeNo"],
+  examples: [
+    "qfpay undo --env test --out-trade-no ORDER-1001",
+    "qfpay undo --syssn 20191227000200020061752831 --amount 400"
+  ],
+  notes: [resumeNote, sandboxNote],
+  run: (flags) =>
+    operate(
+      flags,
+      Either.map(Flags.cents(Flags.undoAmount, flags.amount), (txamt) =>
+        Effect.map(
+          undo({
+            syssn: Option.getOrUndefined(flags.syssn),
+            out_trade_no: Option.getOrUndefined(flags.outTradeNo),
+            txamt: Option.getOrUndefined(txamt),
+            refund_out_trade_no: Option.getOrUndefined(flags.refundOutTradeNo),
+            udid: Option.getOrUndefined(flags.udid)
+          }),
+          (result) =>
+            result._tag === "NothingToUndo"
+              // The description already says "nothing to undo".
+              ? Render.ok(Render.sentence(result.description), {
+                action: "none",
+                reason: result.reason,
+                orig_syssn: result.payment.syssn,
+                out_trade_no: result.payment.out_trade_no,
+                respcd: result.payment.respcd,
+                txamt: result.payment.txamt
+              })
+              : Render.receipt(result.receipt, { action: result.receipt.operation })
+        ))
+    )
+})
+
+const queryCommand = define({
+  name: "query",
+  summary: "Look transactions up (POST /trade/v1/query).",
+  description: [
+    "Look transactions up by QFPay transaction number or out_trade_no: a table, or with --json the rows as QFPay gives them. One request; nothing is changed."
+  ],
+  flags: {
+    syssn: Flags.syssnList,
+    outTradeNo: Flags.outTradeNoList,
+    page: Flags.page,
+    pageSize: Flags.pageSize,
+    ...target,
+    json: Flags.json
+  },
+  oneOf: ["syssn", "outTradeNo"],
+  examples: ["qfpay query --env test --out-trade-no ORDER-1001,ORDER-1002"],
+  run: (flags) =>
+    operate(
+      flags,
+      Either.gen(function*() {
+        if (Option.isNone(flags.syssn) && Option.isNone(flags.outTradeNo)) {
+          return yield* Either.left(
+            new Flags.FlagError({
+              message: "qfpay query needs --syssn or --out-trade-no (comma-separated lists allowed)"
             })
-            : Render.receipt(result.receipt, { action: result.receipt.operation })
-      )
+          )
+        }
+        const page = yield* Flags.whole(Flags.page, flags.page)
+        const pageSize = yield* Flags.whole(Flags.pageSize, flags.pageSize)
+        return Effect.map(
+          query({
+            syssn: Flags.list(flags.syssn),
+            out_trade_no: Flags.list(flags.outTradeNo),
+            page: Option.getOrUndefined(page),
+            page_size: Option.getOrUndefined(pageSize)
+          }),
+          (result) =>
+            Render.ok(
+              `${result.rows.length} transaction${
+                result.rows.length === 1 ? "" : "s"
+              } (page ${result.page}, ${result.page_size} per page).`,
+              { respcd: "0000", page: result.page, page_size: result.page_size, rows: result.rows },
+              result.rows.length === 0 ? [] : Render.table(result.rows)
+            )
+        )
+      })
     )
-).pipe(
-  Command.withDescription("Undo a payment whatever its state: refund if paid, cancel if not, nothing if already undone")
-)
+})
 
-const queryCommand = Command.make(
-  "query",
-  {
-    ...common,
-    syssn: optionalText("syssn", "QFPay transaction numbers, comma-separated"),
-    outTradeNo: optionalText("out-trade-no", "out_trade_no values, comma-separated"),
-    page: optionalText("page", "page number, from 1"),
-    pageSize: optionalText("page-size", "rows per page, at most 100")
-  },
-  (flags) =>
+const pollCommand = define({
+  name: "poll",
+  summary: "Resume an operation that was still in progress, or reconcile one whose outcome is unknown.",
+  description: [
+    "Resume polling an operation that ended still pending (exit 3), with the handle it printed. With --reconcile (after exit 4), look it up first and resubmit it unchanged only if QFPay does not know it."
+  ],
+  flags: { reconcile: Flags.reconcile, ...target, ...polling, json: Flags.json },
+  positional: { name: "handle", description: "the handle printed by the command that ended pending or unknown" },
+  examples: ["qfpay poll --env test eyJfdGFnIjoiUmVmdW5kSGFuZGxlIiwi…"],
+  run: (flags, context) =>
     operate(
       flags,
-      Effect.map(
-        query({
-          syssn: list(flags.syssn),
-          out_trade_no: list(flags.outTradeNo),
-          page: cents(flags.page) as number | undefined,
-          page_size: cents(flags.pageSize) as number | undefined
-        }),
-        (result) =>
-          Render.ok(
-            `${result.rows.length} transaction${
-              result.rows.length === 1 ? "" : "s"
-            } (page ${result.page}, ${result.page_size} per page).`,
-            { respcd: "0000", page: result.page, page_size: result.page_size, rows: result.rows },
-            result.rows.length === 0 ? [] : Render.table(result.rows)
-          )
-      ),
-      {
-        precheck: Option.isNone(flags.syssn) && Option.isNone(flags.outTradeNo)
-          ? new Target.FlagError("give --syssn or --out-trade-no (comma-separated lists allowed).")
-          : undefined
-      }
+      Either.gen(function*() {
+        const token = yield* Option.match(context.positional, {
+          onNone: () =>
+            Either.left(
+              new Flags.FlagError({
+                message:
+                  "qfpay poll needs the handle printed by the command that ended pending or unknown: qfpay poll <handle>"
+              })
+            ),
+          onSome: Either.right
+        })
+        const handle = yield* Either.mapLeft(
+          Handle.fromToken(token),
+          () => new Flags.FlagError({ message: "that handle is not one qfpay printed (copy it whole)" })
+        )
+        return Effect.map(flags.reconcile ? reconcile(handle) : pollUntilSettled(handle), (r) => Render.receipt(r))
+      })
     )
-).pipe(Command.withDescription("Look transactions up (POST /trade/v1/query)"))
+})
 
-const pollCommand = Command.make(
-  "poll",
-  {
-    ...common,
-    reconcile: Options.boolean("reconcile").pipe(
-      Options.withDescription("look the operation up first, and resubmit it unchanged only if QFPay does not know it")
-    ),
-    handle: Args.text({ name: "handle" }).pipe(
-      Args.withDescription("the handle printed by a command that ended still pending")
-    )
-  },
-  (flags) => {
-    const handle = Handle.fromToken(flags.handle)
-    return operate(
-      flags,
-      Either.match(handle, {
-        onLeft: () => Effect.die("unreachable: checked first"),
-        onRight: (h) => Effect.map(flags.reconcile ? reconcile(h) : pollUntilSettled(h), (r) => Render.receipt(r))
-      }),
-      {
-        precheck: Either.isLeft(handle)
-          ? new Target.FlagError("that handle is not one qfpay printed (copy it whole).")
-          : undefined
-      }
-    )
-  }
-).pipe(Command.withDescription("Resume polling an operation that was still in progress"))
-
-const sandboxCommand = Command.make(
-  "sandbox",
-  {
-    ...common,
-    host: Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("address to listen on")),
-    port: Options.integer("port").pipe(Options.withDefault(8080), Options.withDescription("port (0: any free port)"))
-  },
-  (flags) =>
-    Effect.gen(function*() {
-      if (flags.port < 0 || flags.port > 65535) {
-        return yield* finish(Render.invalid(`--port: expected 0 to 65535, got ${flags.port}.`), flags.json)
-      }
-      const started = yield* Effect.either(
-        Effect.gen(function*() {
+const sandboxCommand = define({
+  name: "sandbox",
+  summary: "Run the sandbox server in the foreground.",
+  description: [
+    "Run a QFPay sandbox on loopback: QFPay's wire format, the demo credentials, and admin routes under /_sandbox/ to create payments, script outcomes and inject faults (see the README). Point other commands at it with --env and the demo credentials."
+  ],
+  flags: { host: Flags.host, port: Flags.port, json: Flags.json },
+  examples: [
+    "qfpay sandbox --port 8080",
+    `curl -s -X POST http://127.0.0.1:8080/_sandbox/payments -d '{"txamt":1000,"state":"paid"}'`
+  ],
+  notes: [
+    "It runs until Ctrl-C. With --json, it prints one JSON object (status \"running\", its url) once it listens."
+  ],
+  run: (flags, context) =>
+    Either.match(Flags.portNumber(flags.port, 8080), {
+      onLeft: (error) => Effect.succeed(Render.invalid(error.message, { nothingSent: false })),
+      onRight: (port) => {
+        const host = Option.getOrElse(flags.host, () => "127.0.0.1")
+        return Effect.gen(function*() {
           const sandbox = yield* SandboxServer.SandboxServer
           yield* Console.log(
-            flags.json
+            context.json
               ? JSON.stringify({
-                status: "settled",
+                status: "running",
                 url: sandbox.url,
                 app_code: sandbox.simulator.credential.appCode,
-                message: "sandbox running"
+                message: "The sandbox is running."
               })
               : [
                 `QFPay sandbox listening on ${sandbox.url}`,
@@ -387,23 +565,24 @@ const sandboxCommand = Command.make(
           )
           return yield* Effect.never
         }).pipe(
-          Effect.provide(
-            SandboxServer.layer({
-              host: flags.host,
-              port: flags.port,
-              simulator: { credentials: [Simulator.demoCredential] }
-            })
+          Effect.provide(SandboxServer.layer({ host, port, simulator: { credentials: [Simulator.demoCredential] } })),
+          Effect.catchAll((error) =>
+            Effect.succeed(
+              Render.invalid(`could not start the sandbox on ${host}:${port}: ${reason(error)}`, { nothingSent: false })
+            )
           )
-        )
-      )
-      if (Either.isLeft(started)) {
-        yield* finish(
-          Render.invalid(`could not start the sandbox on ${flags.host}:${flags.port}: ${started.left.message}.`),
-          flags.json
         )
       }
     })
-).pipe(Command.withDescription("Run the sandbox server in the foreground"))
+})
+
+// A server error's own message is often empty; its cause (EADDRINUSE, EACCES) says what happened.
+const reason = (error: { readonly message: string; readonly cause?: unknown }): string =>
+  error.message !== ""
+    ? error.message
+    : error.cause instanceof Error
+    ? error.cause.message
+    : String(error.cause ?? "unknown error")
 
 const readStdin = Effect.async<Uint8Array>((resume) => {
   const chunks: Array<Buffer> = []
@@ -412,101 +591,357 @@ const readStdin = Effect.async<Uint8Array>((resume) => {
   process.stdin.on("error", () => resume(Effect.succeed(new Uint8Array(Buffer.concat(chunks)))))
 })
 
-const verifyCommand = Command.make(
-  "verify-notification",
-  { ...common, signature: optionalText("signature", "the X-QF-SIGN header of the notification") },
-  (flags) =>
+const verifyCommand = define({
+  name: "verify-notification",
+  summary: "Verify a QFPay notification body (stdin) against its X-QF-SIGN header, with QFPAY_CLIENT_KEY.",
+  description: [
+    "Verify a QFPay notification: the body is read from stdin, the signature is the X-QF-SIGN header, the key is QFPAY_CLIENT_KEY. Nothing is sent anywhere. Exit 0 and status \"verified\" when the signature matches; exit 1 and status \"invalid\" when it does not."
+  ],
+  flags: { signature: Flags.signature, json: Flags.json },
+  required: ["signature"],
+  examples: [`qfpay verify-notification --signature 3A7E…C1 < notification.json`],
+  run: (flags) =>
     Effect.gen(function*() {
-      if (Option.isNone(flags.signature)) {
-        return yield* finish(
-          Render.invalid("give --signature (the X-QF-SIGN header); the body is read from stdin."),
-          flags.json
-        )
+      // Nothing is ever sent by this command, so its messages do not say "Nothing was sent".
+      const refuse = (message: string) => Render.invalid(message, { nothingSent: false })
+      const signature = Flags.required("verify-notification", Flags.signature, flags.signature)
+      if (Either.isLeft(signature)) return refuse(`${signature.left.message}; the body is read from stdin`)
+      const key = yield* Effect.either(QFPayConfig.clientKeyFromEnv)
+      if (Either.isLeft(key)) {
+        return refuse(Target.describeConfigError(key.left, "verify-notification reads the key from QFPAY_CLIENT_KEY"))
       }
-      const key = yield* Effect.either(Config.redacted("QFPAY_CLIENT_KEY"))
-      if (Either.isLeft(key)) return yield* finish(Render.failure(key.left, () => ""), flags.json)
       const body = yield* readStdin
-      const verified = NotificationHandler.verifyBody(body, flags.signature.value, key.right)
-      yield* finish(
-        Either.match(verified, {
-          onLeft: (e) => Render.invalid(`${e.message}.`),
-          onRight: ({ identity, notification }) =>
-            Render.ok(
-              `Valid ${notification.notify_type} notification ${identity}: ${notification.txamt} cents, respcd ${notification.respcd}.`,
-              {
-                notify_type: notification.notify_type,
-                identity,
-                syssn: notification.syssn,
-                out_trade_no: notification.out_trade_no,
-                txamt: notification.txamt,
-                respcd: notification.respcd
-              }
-            )
-        }),
-        flags.json
-      )
-    })
-).pipe(Command.withDescription("Verify a QFPay notification body (stdin) against its X-QF-SIGN, with QFPAY_CLIENT_KEY"))
-
-const demoCommand = Command.make("demo", common, (flags) =>
-  Effect.gen(function*() {
-    const settings = Target.settings(flags, { pollInterval: 0.25 })
-    if (Either.isLeft(settings)) return yield* finish(Render.invalid(settings.left.message), flags.json)
-    const interval = settings.right.poll.firstDelay
-    const say = (line: string) => (flags.json ? Console.error(line) : Console.log(line))
-    const result = yield* Demo.run({ say, pollInterval: interval }).pipe(
-      Effect.provide(Demo.layer(interval)),
-      Effect.provideService(PollProgress.PollProgress, progress),
-      Effect.either
-    )
-    if (Either.isLeft(result)) {
-      return yield* finish(Render.invalid(`the demo could not run: ${result.left.message}.`), flags.json)
-    }
-    const failed = result.right.steps.filter((s) => !s.ok)
-    yield* finish(
-      failed.length === 0
-        ? Render.ok(`Demo complete: every step behaved as expected.`, {
-          steps: result.right.steps,
-          refunds: result.right.refunds
+      return Either.match(NotificationHandler.verifyBody(body, signature.right, key.right), {
+        onLeft: (e) => refuse(e.message),
+        onRight: ({ identity, notification }): Render.Outcome => ({
+          exitCode: 0,
+          status: "verified",
+          fields: {
+            notify_type: notification.notify_type,
+            identity,
+            syssn: notification.syssn,
+            out_trade_no: notification.out_trade_no,
+            txamt: notification.txamt,
+            respcd: notification.respcd
+          },
+          message:
+            `Valid ${notification.notify_type} notification ${identity}: ${notification.txamt} cents, respcd ${notification.respcd}.`,
+          details: []
         })
-        : {
-          ...Render.invalid(
-            `Demo: ${failed.length} step(s) did not behave as expected: ${failed.map((s) => s.step).join(", ")}.`
-          ),
-          exitCode: 1
-        },
-      flags.json
+      })
+    })
+})
+
+const demoCommand = define({
+  name: "demo",
+  summary: "Walk through refunds, reversals, closes, undo and a lost answer against an embedded sandbox.",
+  description: [
+    "Run the walkthrough against an embedded sandbox, over real HTTP with signed requests: a partial refund and the rest, an over-limit refund refused, a reversal polled to settlement, a close, undo of a paid and an unpaid order, and a refund whose answer is lost, reconciled without refunding twice. No credentials needed."
+  ],
+  flags: { pollInterval: Flags.pollInterval, json: Flags.json },
+  run: (flags, context) =>
+    Either.match(
+      Target.settings({ env: Option.none(), timeout: Option.none(), pollInterval: flags.pollInterval }, {
+        pollInterval: 0.25
+      }),
+      {
+        onLeft: (error) => Effect.succeed(Render.invalid(error.message)),
+        onRight: (settings) =>
+          Effect.gen(function*() {
+            const interval = settings.poll.firstDelay
+            const say = (line: string) => (context.json ? Console.error(line) : Console.log(line))
+            const result = yield* Demo.run({ say, pollInterval: interval }).pipe(
+              Effect.provide(Demo.layer(interval)),
+              Effect.provideService(PollProgress.PollProgress, progress),
+              Effect.either
+            )
+            if (Either.isLeft(result)) {
+              return Render.invalid(`the demo could not run: ${result.left.message}`, { nothingSent: false })
+            }
+            const failed = result.right.steps.filter((s) => !s.ok)
+            return failed.length === 0
+              ? Render.ok(`Demo complete: every step behaved as expected.`, {
+                steps: result.right.steps,
+                refunds: result.right.refunds
+              })
+              : Render.invalid(
+                `Demo: ${failed.length} step(s) did not behave as expected: ${failed.map((s) => s.step).join(", ")}`,
+                { nothingSent: false }
+              )
+          })
+      }
     )
-  })).pipe(
-    Command.withDescription(
-      "Walk through refunds, reversals, closes, undo and a lost answer against an embedded sandbox"
-    )
-  )
+})
 
 /**
- * @since 0.1.0
+ * Every command, in the order the help lists them. A new command is one more entry.
+ *
+ * @since 0.2.0
  * @category commands
  */
-export const qfpay = Command.make("qfpay").pipe(
-  Command.withDescription("Undo QFPay payments safely: refund, reverse, close, cancel, undo, query, poll."),
-  Command.withSubcommands([
-    refundCommand,
-    reverseCommand,
-    closeCommand,
-    cancelCommand,
-    undoCommand,
-    queryCommand,
-    pollCommand,
-    sandboxCommand,
-    verifyCommand,
-    demoCommand
-  ])
-)
+export const commands: ReadonlyArray<Command> = [
+  refundCommand,
+  reverseCommand,
+  closeCommand,
+  cancelCommand,
+  undoCommand,
+  queryCommand,
+  pollCommand,
+  sandboxCommand,
+  verifyCommand,
+  demoCommand
+]
+
+const byName: ReadonlyMap<string, Command> = new Map(commands.map((c) => [c.help.name, c]))
 
 /**
- * Parses `argv` (as `process.argv`) and runs the command.
+ * The parser of the whole command line.
  *
- * @since 0.1.0
+ * @since 0.2.0
+ * @category commands
+ */
+export const root: Descriptor.Command<Option.Option<Run>> = Descriptor.make("qfpay").pipe(
+  Descriptor.withSubcommands([
+    [refundCommand.help.name, refundCommand.descriptor],
+    ...commands.slice(1).map((c) => [c.help.name, c.descriptor] as const)
+  ]),
+  Descriptor.map((parsed) => Option.map(parsed.subcommand, ([, run]) => run))
+)
+
+// --- reading the command line -----------------------------------------------------------------
+
+/**
+ * What is valid anywhere on a command line, read before the command's flags are parsed.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Scanned {
+  readonly json: boolean
+  readonly help: boolean
+  readonly version: boolean
+  /** `--log-level`'s value; `Some("")` when it had none. */
+  readonly logLevel: Option.Option<string>
+  /** The first word that is not a flag: the command's name, if it is one. */
+  readonly word: Option.Option<string>
+  /** The line without `--help`, `--version` and `--log-level`, for the parser. */
+  readonly rest: ReadonlyArray<string>
+}
+
+/**
+ * Reads `--json`, `--help` / `-h`, `--version` and `--log-level` wherever they are (up to
+ * `--`), and the command's name.
+ *
+ * @since 0.2.0
+ * @category parsing
+ */
+export const scan = (args: ReadonlyArray<string>): Scanned => {
+  const rest: Array<string> = []
+  let json = false
+  let help = false
+  let showVersion = false
+  let logLevel: Option.Option<string> = Option.none()
+  let word: Option.Option<string> = Option.none()
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (arg === "--") {
+      rest.push(...args.slice(i))
+      break
+    }
+    if (arg === "--json" || arg === "--json=true") json = true
+    if (arg === "--help" || arg === "-h") help = true
+    else if (arg === "--version") showVersion = true
+    else if (arg === "--log-level") {
+      const next = args[i + 1]
+      logLevel = Option.some(next === undefined || next.startsWith("-") ? "" : next)
+      if (next !== undefined && !next.startsWith("-")) i++
+    } else if (arg.startsWith("--log-level=")) logLevel = Option.some(arg.slice("--log-level=".length))
+    else if (arg === "--completions" && args[i + 1] !== undefined) {
+      // Its value is a shell's name, not a command's.
+      rest.push(arg, args[i + 1])
+      i++
+    } else {
+      if (Option.isNone(word) && !arg.startsWith("-")) word = Option.some(arg)
+      rest.push(arg)
+    }
+  }
+  return { json, help, version: showVersion, logLevel, word, rest }
+}
+
+const commandList = commands.map((c) => c.help.name).join(", ")
+
+const spanText = (span: Span.Span): string => {
+  switch (span._tag) {
+    case "Text":
+    case "URI":
+      return span.value
+    case "Sequence":
+      return `${spanText(span.left)}${spanText(span.right)}`
+    case "Highlight":
+    case "Strong":
+    case "Weak":
+      return spanText(span.value)
+  }
+}
+
+// A parser's message as plain text, whatever the terminal.
+const docText = (doc: HelpDoc.HelpDoc): string => {
+  switch (doc._tag) {
+    case "Empty":
+      return ""
+    case "Header":
+    case "Paragraph":
+      return spanText(doc.value)
+    case "DescriptionList":
+      return doc.definitions.map(([span, d]) => `${spanText(span)}: ${docText(d)}`).join("; ")
+    case "Enumeration":
+      return doc.elements.map(docText).join("; ")
+    case "Sequence":
+      return [docText(doc.left), docText(doc.right)].filter((t) => t !== "").join(" ")
+  }
+}
+
+const describeValidation = (error: ValidationError.ValidationError, command: Command): string =>
+  `${docText(error.error).trim()}; run qfpay ${command.help.name} --help for its flags`
+
+// Money commands once took --sandbox: an embedded sandbox that started empty, so every refund
+// answered 1268. Say where to go instead.
+const sandboxRefusal = (command: string) =>
+  `qfpay ${command} has no --sandbox: an embedded sandbox would start empty, with no payment to act on. Run \`qfpay demo\` for a walkthrough, or \`qfpay sandbox\` and create payments through its admin routes (see the README), then point this command at it with --env http://127.0.0.1:8080`
+
+// What the parser could not place: a flag the command does not have, a flag without its value,
+// one given twice, or a stray word.
+const describeLeftover = (command: Command, token: string, args: ReadonlyArray<string>): string => {
+  const name = command.help.name
+  const hint = `run qfpay ${name} --help for its flags`
+  if (!token.startsWith("-")) {
+    return command.help.positional === undefined
+      ? `qfpay ${name} takes no argument ${JSON.stringify(token)}; ${hint}`
+      : `qfpay ${name} takes one ${command.help.positional.name}, and ${JSON.stringify(token)} is one too many`
+  }
+  const typed = token.replace(/^-+/, "").split("=")[0]
+  const flag = command.flags.find((f) => f.name === typed)
+  if (flag !== undefined) {
+    return args.filter((a) => a === `--${typed}` || a.startsWith(`--${typed}=`)).length > 1
+      ? `--${flag.name} was given more than once; give it once`
+      : `--${flag.name} needs a value: ${flag.description}`
+  }
+  const guess = Flags.closest(typed, command.flags.map((f) => f.name))
+  return `qfpay ${name} has no flag ${token.split("=")[0]}${
+    Option.match(guess, { onNone: () => "", onSome: (g) => ` (did you mean --${g}?)` })
+  }; ${hint}`
+}
+
+const text = (message: string): Render.Reply => ({
+  outcome: { exitCode: 0, status: "settled", fields: {}, message, details: [] },
+  json: false
+})
+
+const logLevelOf = (
+  scanned: Scanned
+): Effect.Effect<Either.Either<LogLevel.LogLevel, Flags.FlagError>, ConfigError.ConfigError> =>
+  Option.match(scanned.logLevel, {
+    onSome: (typed) =>
+      Effect.succeed(
+        typed === ""
+          ? Either.left(new Flags.FlagError({ message: `--log-level needs a value: ${Flags.logLevel.description}` }))
+          : Flags.parseLogLevel("--log-level", typed)
+      ),
+    onNone: () =>
+      Effect.map(
+        Config.option(Config.string("QFPAY_LOG_LEVEL")),
+        Option.match({
+          onNone: () => Flags.parseLogLevel("QFPAY_LOG_LEVEL", "warning"),
+          onSome: (typed) => Flags.parseLogLevel("QFPAY_LOG_LEVEL", typed)
+        })
+      )
+  })
+
+/**
+ * Reads a command line (as `process.argv`), runs the command and returns what to print and the
+ * exit code. It never fails: a mistyped flag, a bad setting or a defect is an outcome too.
+ *
+ * @since 0.2.0
  * @category running
  */
-export const run = Command.run(qfpay, { name: "qfpay", version: "0.1.0" })
+export const main = (
+  argv: ReadonlyArray<string>,
+  options: { readonly colour?: boolean | undefined } = {}
+): Effect.Effect<Render.Reply, never, Environment> => {
+  const scanned = scan(argv.slice(2))
+  const reply = (outcome: Render.Outcome): Render.Reply => ({ outcome, json: scanned.json })
+  const colour = options.colour ?? false
+  const named = Option.flatMap(scanned.word, (word) => Option.fromNullable(byName.get(word)))
+  return Effect.gen(function*() {
+    if (scanned.help) {
+      return text(
+        Option.match(named, {
+          onNone: () => Help.top(commands.map((c) => c.help), { colour, version }),
+          onSome: (command) => Help.command(command.help, { colour })
+        })
+      )
+    }
+    if (scanned.version) return text(`qfpay ${version}`)
+    const level = yield* Effect.orElseSucceed(
+      logLevelOf(scanned),
+      () => Flags.parseLogLevel("QFPAY_LOG_LEVEL", "warning")
+    )
+    if (Either.isLeft(level)) return reply(Render.invalid(level.left.message))
+    const topHelp = () => text(Help.top(commands.map((c) => c.help), { colour, version }))
+    if (scanned.rest.length === 0) return topHelp()
+    const giveCommand = () =>
+      reply(Render.invalid(`give a command first: qfpay <command> [options], where the commands are ${commandList}`))
+    if (Option.isSome(scanned.word) && Option.isNone(named)) {
+      const word = scanned.word.value
+      return reply(Render.invalid(
+        `${JSON.stringify(word)} is not a qfpay command${
+          Option.match(Flags.closest(word, commands.map((c) => c.help.name)), {
+            onNone: () => "",
+            onSome: (guess) => ` (did you mean ${guess}?)`
+          })
+        }; the commands are ${commandList}`
+      ))
+    }
+    // Before parsing: the parser could take it for a value or an argument.
+    if (
+      Option.isSome(named) && named.value.flags.includes(Flags.env) &&
+      scanned.rest.some((arg) => arg === "--sandbox" || arg.startsWith("--sandbox="))
+    ) return reply(Render.invalid(sandboxRefusal(named.value.help.name)))
+    const parsed = yield* Effect.either(Descriptor.parse(root, ["qfpay", ...scanned.rest], CliConfig.defaultConfig))
+    if (Either.isLeft(parsed)) {
+      return Option.match(named, {
+        onNone: giveCommand,
+        onSome: (command) => reply(Render.invalid(describeValidation(parsed.left, command)))
+      })
+    }
+    const directive = parsed.right
+    const hint = Option.match(named, { onNone: () => "qfpay --help", onSome: (c) => `qfpay ${c.help.name} --help` })
+    if (directive._tag === "BuiltIn") {
+      switch (directive.option._tag) {
+        case "ShowCompletions": {
+          const completions = directive.option.shellType === "bash"
+            ? Descriptor.getBashCompletions(root, "qfpay")
+            : directive.option.shellType === "fish"
+            ? Descriptor.getFishCompletions(root, "qfpay")
+            : Descriptor.getZshCompletions(root, "qfpay")
+          return text((yield* completions).join("\n"))
+        }
+        case "ShowHelp":
+          return Option.match(named, { onNone: topHelp, onSome: (c) => text(Help.command(c.help, { colour })) })
+        case "ShowVersion":
+          return text(`qfpay ${version}`)
+        case "ShowWizard":
+        case "SetLogLevel":
+          // @effect/cli's wizard is interactive and not part of qfpay; --log-level was read above.
+          return reply(Render.invalid(`qfpay has no --wizard mode; run ${hint} for the flags`))
+      }
+    }
+    if (Option.isNone(named)) return giveCommand()
+    const [leftover] = directive.leftover
+    if (leftover !== undefined) return reply(Render.invalid(describeLeftover(named.value, leftover, scanned.rest)))
+    return yield* Option.match(directive.value, {
+      onNone: () => Effect.succeed(topHelp()),
+      onSome: (run) => Effect.map(run({ json: scanned.json }).pipe(Logger.withMinimumLogLevel(level.right)), reply)
+    })
+  }).pipe(Effect.catchAllDefect((defect) => Effect.succeed(reply(Render.unexpected(defect)))))
+}

@@ -8,19 +8,28 @@
  * @since 0.1.0
  */
 import type { Receipt } from "@effect-qfpay/core"
-import { Handle, type QFPayError, type Response, ResponseCode } from "@effect-qfpay/core"
+import { Handle, QFPayError, Response, ResponseCode } from "@effect-qfpay/core"
 import * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { describeConfigError, FlagError } from "./Target.js"
+import { FlagError } from "./Flags.js"
+import { describeConfigError } from "./Target.js"
 
 /**
+ * The `status` of the JSON answer. Operations end `settled`, `rejected`, `pending`, `invalid`
+ * or `unknown` (exit 0 to 4); `verify-notification` answers `verified` or `invalid`; the
+ * sandbox announces itself `running`.
+ *
  * @since 0.1.0
  * @category models
  */
-export type Status = "settled" | "rejected" | "pending" | "invalid" | "unknown"
+export type Status = "settled" | "rejected" | "pending" | "invalid" | "unknown" | "verified" | "running"
 
 /**
+ * What a command ends with: bin.ts prints it and exits with its code. Commands return one
+ * rather than printing and setting a code, so that a new command, or a new way of ending one
+ * (an interrupt), is a new `Outcome` and nothing else.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -84,15 +93,37 @@ export const ok = (
   details
 })
 
+// Names that start messages as they are written: the command, and fields of QFPay's wire format.
+const identifiers = new Set(["qfpay", "syssn", "txamt", "txdtm", "udid", "respcd"])
+
 /**
+ * A message as a sentence: a capital first letter (unless it starts with an identifier) and a
+ * full stop at the end.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const sentence = (text: string): string => {
+  const t = text.trim()
+  const first = /^[^\s:(,;]+/.exec(t)?.[0] ?? ""
+  const capital = /^[a-z]/.test(t) && !first.includes("_") && !identifiers.has(first)
+    ? `${t[0].toUpperCase()}${t.slice(1)}`
+    : t
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`
+}
+
+/**
+ * A problem found before anything was sent: exit 1. `nothingSent: false` for commands that
+ * never send anything (verifying a notification, running the sandbox).
+ *
  * @since 0.1.0
  * @category outcomes
  */
-export const invalid = (message: string): Outcome => ({
+export const invalid = (message: string, options: { readonly nothingSent?: boolean } = {}): Outcome => ({
   exitCode: 1,
   status: "invalid",
   fields: {},
-  message: `${message} Nothing was sent.`,
+  message: options.nothingSent === false ? sentence(message) : `${sentence(message)} Nothing was sent.`,
   details: []
 })
 
@@ -114,11 +145,12 @@ export const failure = (
   resume: (token: string, reconcile: boolean) => string
 ): Outcome => {
   if (error instanceof FlagError) return invalid(error.message)
-  if (ConfigError.isConfigError(error)) return invalid(`${describeConfigError(error)}.`)
+  if (ConfigError.isConfigError(error)) return invalid(describeConfigError(error))
+  if (!QFPayError.isQFPayError(error)) return unexpected(error)
   switch (error._tag) {
     case "InvalidRequest":
     case "UnknownPayType":
-      return invalid(`${error.message}.`)
+      return invalid(error.message)
     case "Rejected":
       return {
         exitCode: 2,
@@ -130,7 +162,7 @@ export const failure = (
           resperr: error.resperr,
           respmsg: error.respmsg
         },
-        message: `${error.message}.`,
+        message: sentence(error.message),
         details: []
       }
     case "IdempotencyKeyReused":
@@ -143,7 +175,7 @@ export const failure = (
           found_syssn: error.found.syssn,
           found_txamt: error.found.txamt
         },
-        message: `${error.message}.`,
+        message: sentence(error.message),
         details: []
       }
     case "TransactionNotFound":
@@ -151,7 +183,7 @@ export const failure = (
         exitCode: 2,
         status: "rejected",
         fields: { syssn: error.syssn, out_trade_no: error.out_trade_no, respcd: "1268" },
-        message: `${error.message} (1268 ${ResponseCode.meaning("1268")}).`,
+        message: sentence(`${error.message} (1268 ${ResponseCode.meaning("1268")})`),
         details: []
       }
     case "StillPending": {
@@ -160,7 +192,7 @@ export const failure = (
         exitCode: 3,
         status: "pending",
         fields: { ...handleFields(error.handle), respcd: error.lastCode, handle: token, resume: resume(token, false) },
-        message: `${error.message.replace(/; resume polling later with its handle$/, "")}.`,
+        message: sentence(error.message.replace(/; resume polling later with its handle$/, "")),
         details: [`Resume with: ${resume(token, false)}`]
       }
     }
@@ -170,7 +202,7 @@ export const failure = (
         exitCode: 4,
         status: "unknown",
         fields: { ...handleFields(error.handle), handle: token, resume: resume(token, true) },
-        message: `${error.message}.`,
+        message: sentence(error.message),
         details: [`Reconcile with: ${resume(token, true)} (it looks the operation up before sending anything again)`]
       }
     }
@@ -182,11 +214,30 @@ export const failure = (
         exitCode: 4,
         status: "unknown",
         fields: error._tag === "UnexpectedResponse" ? { http_status: error.status } : {},
-        message: `${error.message}.`,
+        message: sentence(error.message),
         details: []
       }
   }
 }
+
+/**
+ * Something that is not a failure the CLI knows: a bug. It may have struck after a request was
+ * sent, so the outcome is unknown (exit 4).
+ *
+ * @since 0.2.0
+ * @category outcomes
+ */
+export const unexpected = (cause: unknown): Outcome => ({
+  exitCode: 4,
+  status: "unknown",
+  fields: {},
+  message: `qfpay: internal error (${
+    cause instanceof Error ? cause.message : typeof cause === "object" && cause !== null && "message" in cause
+      ? String(cause.message)
+      : String(cause)
+  }); if an operation was under way, check it with \`qfpay query\` before running it again.`,
+  details: []
+})
 
 /**
  * A table of enquiry rows.
@@ -204,12 +255,23 @@ export const table = (rows: ReadonlyArray<Response.QueryRow>): ReadonlyArray<str
     r.txamt === undefined ? "" : String(r.txamt),
     r.txcurrcd ?? "",
     r.respcd,
-    r.cancel === undefined ? "" : String(r.cancel),
+    r.cancel === undefined ? "" : Response.describeCancel(r.cancel),
     r.txdtm ?? ""
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)))
   const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)]
+}
+
+/**
+ * An outcome, and whether to print it as JSON.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Reply {
+  readonly outcome: Outcome
+  readonly json: boolean
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Where the CLI sends requests: an embedded sandbox (`--sandbox`), or the target and
- * credentials of the environment (`QFPAY_*`), with `--env` and `--timeout` taking precedence.
+ * Where the CLI sends requests: the target and credentials of the environment (`QFPAY_*`), with
+ * `--env` and `--timeout` taking precedence; and the embedded sandbox of `qfpay demo`.
  *
  * @since 0.1.0
  */
@@ -8,7 +8,7 @@ import { PollPolicy, type QFPayConfig, RetryPolicy, type Transport } from "@effe
 import { Environment, HttpTransport } from "@effect-qfpay/http"
 import { SandboxServer, Simulator } from "@effect-qfpay/testing"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
@@ -16,50 +16,21 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Flags from "./Flags.js"
 
 /**
- * The flags every subcommand takes.
+ * The flags that say where requests go and how long to wait: `--env`, `--timeout`, and for
+ * commands that poll, `--poll-interval` and `--poll-deadline`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface Common {
+export interface TargetFlags {
   readonly env: Option.Option<string>
-  readonly sandbox: boolean
-  readonly json: boolean
-  readonly pollInterval: Option.Option<string>
-  readonly pollDeadline: Option.Option<string>
   readonly timeout: Option.Option<string>
+  readonly pollInterval?: Option.Option<string> | undefined
+  readonly pollDeadline?: Option.Option<string> | undefined
 }
-
-/**
- * A flag that was given a bad value: nothing was sent.
- *
- * @since 0.1.0
- * @category errors
- */
-export class FlagError {
-  readonly _tag = "FlagError"
-  constructor(readonly message: string) {}
-}
-
-const seconds = (
-  flag: string,
-  value: Option.Option<string>
-): Either.Either<Option.Option<Duration.Duration>, FlagError> =>
-  Option.match(value, {
-    onNone: () => Either.right(Option.none()),
-    onSome: (text) => {
-      const n = Number(text.trim())
-      return /^\d+(\.\d+)?$/.test(text.trim()) && n > 0 && n <= 86_400
-        ? Either.right(Option.some(Duration.millis(Math.round(n * 1000))))
-        : Either.left(
-          new FlagError(
-            `--${flag}: expected a number of seconds above 0 (decimals allowed), got ${JSON.stringify(text)}`
-          )
-        )
-    }
-  })
 
 /**
  * A person is waiting at a terminal: give up on transient failures after about two seconds
@@ -82,22 +53,33 @@ export const interactiveRetry: RetryPolicy.RetryPolicy = RetryPolicy.make({
 export interface Settings {
   readonly poll: PollPolicy.PollPolicy
   readonly timeout: Option.Option<Duration.Duration>
+  /** The base URL `--env` names, checked. */
+  readonly environment: Option.Option<string>
 }
 
 /**
- * Reads the timing flags. `--poll-interval` is the first wait and the base of the backoff.
+ * Reads the timing flags and `--env`. `--poll-interval` is the first wait and the base of the
+ * backoff.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const settings = (
-  common: Common,
+  flags: TargetFlags,
   defaults: { readonly pollInterval?: number } = {}
-): Either.Either<Settings, FlagError> =>
+): Either.Either<Settings, Flags.FlagError> =>
   Either.gen(function*() {
-    const interval = yield* seconds("poll-interval", common.pollInterval)
-    const deadline = yield* seconds("poll-deadline", common.pollDeadline)
-    const timeout = yield* seconds("timeout", common.timeout)
+    const interval = yield* Flags.seconds(Flags.pollInterval, flags.pollInterval ?? Option.none())
+    const deadline = yield* Flags.seconds(Flags.pollDeadline, flags.pollDeadline ?? Option.none())
+    const timeout = yield* Flags.seconds(Flags.timeout, flags.timeout)
+    const environment = yield* Option.match(flags.env, {
+      onNone: () => Either.right(Option.none<string>()),
+      onSome: (value) =>
+        Either.match(Environment.resolve(value), {
+          onLeft: (message) => Either.left(new Flags.FlagError({ message: `--env ${message}` })),
+          onRight: (url) => Either.right(Option.some(url))
+        })
+    })
     const base = Option.getOrUndefined(interval) ??
       (defaults.pollInterval === undefined ? undefined : Duration.seconds(defaults.pollInterval))
     return {
@@ -105,7 +87,8 @@ export const settings = (
         ...(base === undefined ? {} : { firstDelay: base, interval: base }),
         ...(Option.isSome(deadline) ? { deadline: deadline.value } : {})
       }),
-      timeout
+      timeout,
+      environment
     }
   })
 
@@ -115,8 +98,8 @@ export const settings = (
  * @since 0.1.0
  * @category formatting
  */
-export const targetFlags = (common: Common): string =>
-  Option.match(common.env, { onNone: () => "", onSome: (env) => ` --env ${JSON.stringify(env)}` })
+export const targetFlags = (flags: TargetFlags): string =>
+  Option.match(flags.env, { onNone: () => "", onSome: (env) => ` --env ${JSON.stringify(env)}` })
 
 /**
  * An embedded sandbox server on loopback with the demo credentials, and the real HTTP layer
@@ -153,48 +136,70 @@ export const sandboxLayer = (options: {
   )
 
 /**
- * The layer for the programs, and a note on where it points.
+ * The layer for the programs: credentials from `QFPAY_*`, the target from `--env` or
+ * `QFPAY_ENV`, over HTTP.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
-  common: Common,
   settings: Settings
-): Layer.Layer<Transport.Transport | QFPayConfig.QFPayConfig, ConfigError.ConfigError | FlagError | Error> => {
+): Layer.Layer<Transport.Transport | QFPayConfig.QFPayConfig, ConfigError.ConfigError> => {
   const timeout = Option.getOrUndefined(settings.timeout)
-  if (common.sandbox) return sandboxLayer({ poll: settings.poll, timeout, announce: true })
-  const env = Option.map(
-    common.env,
-    (value) => Either.mapLeft(Environment.resolve(value), (m) => new FlagError(`--env: ${m}`))
-  )
-  if (Option.isSome(env) && Either.isLeft(env.value)) return Layer.fail(env.value.left)
-  // Flags win over the environment's variables of the same meaning.
-  const overrides = new Map<string, string>()
-  if (Option.isSome(common.env)) overrides.set("QFPAY_ENV", common.env.value)
-  const provider = ConfigProvider.fromMap(overrides).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv()))
-  return HttpTransport.layerConfig(HttpTransport.fromEnv, {
+  const transport = HttpTransport.layerConfig(HttpTransport.fromEnv, {
     poll: settings.poll,
     retry: interactiveRetry,
     ...(timeout === undefined ? {} : { timeout })
-  }).pipe(
-    Layer.provide(NodeHttpClient.layerUndici),
-    Layer.provide(Layer.setConfigProvider(provider))
+  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  if (Option.isNone(settings.environment)) return transport
+  // `--env` wins over QFPAY_ENV; everything else comes from the provider in place (the
+  // process's environment, or a test's).
+  const overrides = new Map([["QFPAY_ENV", settings.environment.value]])
+  return Layer.unwrapEffect(
+    Effect.configProviderWith((current) =>
+      Effect.succeed(
+        Layer.provide(
+          transport,
+          Layer.setConfigProvider(ConfigProvider.fromMap(overrides).pipe(ConfigProvider.orElse(() => current)))
+        )
+      )
+    )
   )
 }
 
 /**
- * A readable sentence for a configuration error: which variable, what is wrong.
+ * What `qfpay` says after a configuration error, to say where its settings come from.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const configurationHint =
+  "qfpay reads its credentials and target from QFPAY_APP_CODE, QFPAY_CLIENT_KEY and QFPAY_ENV (qfpay --help lists every variable)"
+
+// A check's message is a phrase to follow the variable's name ("must be …", "is empty"); other
+// messages (Effect's own) follow a colon.
+const phrase = /^(must|is|are|should|has)\b/
+
+/**
+ * A readable sentence for a configuration error: which variable, what is wrong, what is allowed,
+ * then the hint.
  *
  * @since 0.1.0
  * @category formatting
  */
-export const describeConfigError = (error: ConfigError.ConfigError): string => {
+export const describeConfigError = (error: ConfigError.ConfigError, hint: string = configurationHint): string => {
   const parts: Array<string> = []
   const walk = (e: ConfigError.ConfigError): void => {
     switch (e._op) {
       case "And":
+        walk(e.left)
+        walk(e.right)
+        return
       case "Or":
+        // One source lacking the variable while another has a bad value: the bad value is the
+        // problem, not that it "is not set".
+        if (ConfigError.isMissingDataOnly(e.left) && !ConfigError.isMissingDataOnly(e.right)) return walk(e.right)
+        if (ConfigError.isMissingDataOnly(e.right) && !ConfigError.isMissingDataOnly(e.left)) return walk(e.left)
         walk(e.left)
         walk(e.right)
         return
@@ -203,11 +208,13 @@ export const describeConfigError = (error: ConfigError.ConfigError): string => {
         return
       case "InvalidData":
       case "SourceUnavailable":
-      case "Unsupported":
-        parts.push(`${e.path.join(".")}: ${e.message}`)
+      case "Unsupported": {
+        const name = e.path.join(".")
+        parts.push(name === "" ? e.message : phrase.test(e.message) ? `${name} ${e.message}` : `${name}: ${e.message}`)
         return
+      }
     }
   }
   walk(error)
-  return `configuration: ${[...new Set(parts)].join("; ")} (set the QFPAY_* variables, pass --env, or use --sandbox)`
+  return `${[...new Set(parts)].join("; ")}. ${hint}`
 }

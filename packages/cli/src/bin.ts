@@ -1,46 +1,34 @@
 #!/usr/bin/env node
 /**
- * The `qfpay` executable.
+ * The `qfpay` executable: runs the command line, prints the reply, and exits with its code.
  *
  * @since 0.1.0
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
-import { lastExitCode, run } from "./Cli.js"
-
-const level = (process.env.QFPAY_LOG_LEVEL ?? "warning").toLowerCase()
-const minimum = LogLevel.allLevels.find((l) => l.label.toLowerCase() === level) ?? LogLevel.Warning
+import { main } from "./Cli.js"
+import * as Help from "./Help.js"
+import * as Render from "./Render.js"
 
 NodeRuntime.runMain(
-  run(process.argv).pipe(
-    // Usage errors were already printed by the parser.
-    Effect.map(() => lastExitCode()),
-    Effect.catchAll(() => Effect.succeed(1)),
-    // A bug, not a QFPay answer: one sentence, no stack trace, and "outcome unknown" (4), since it
-    // may have struck after a request was sent.
-    Effect.catchAllDefect((defect) =>
-      Effect.as(
-        Console.error(
-          `qfpay: internal error (${
-            defect instanceof Error ? defect.message : String(defect)
-          }); if an operation was under way, check it with \`qfpay query\` before running it again.`
-        ),
-        4
-      )
-    ),
+  main(process.argv, { colour: Help.colour({ isTTY: process.stdout.isTTY, env: process.env }) }).pipe(
+    Effect.tap((reply) => Render.print(reply.outcome, reply.json)),
+    Effect.map((reply) => reply.outcome.exitCode),
     // Logs go to stderr, so that stdout holds only the answer (one JSON object with --json).
     Effect.provide(Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))),
-    Logger.withMinimumLogLevel(minimum),
     Effect.provide(NodeContext.layer)
   ),
   {
     disableErrorReporting: true,
     // runMain's own pretty logger writes to stdout; ours (above) writes to stderr.
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(exit._tag === "Success" && typeof exit.value === "number" ? exit.value : 1)
+    // `main` never fails; an interrupt (Ctrl-C, which is how `qfpay sandbox` stops) exits 130.
+    teardown: (exit, onExit) =>
+      onExit(
+        Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : Exit.isInterrupted(exit) ? 130 : 4
+      )
   }
 )

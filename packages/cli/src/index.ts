@@ -3,7 +3,7 @@
  */
 
 /**
- * The `qfpay` commands.
+ * The `qfpay` commands, and `main`, which runs a command line to an outcome.
  *
  * @since 0.1.0
  */
@@ -17,7 +17,21 @@ export * as Cli from "./Cli.js"
 export * as Demo from "./Demo.js"
 
 /**
- * Output and exit codes.
+ * The flags of the commands and how their values are read.
+ *
+ * @since 0.2.0
+ */
+export * as Flags from "./Flags.js"
+
+/**
+ * The help the commands print.
+ *
+ * @since 0.2.0
+ */
+export * as Help from "./Help.js"
+
+/**
+ * Outcomes, output and exit codes.
  *
  * @since 0.1.0
  */

@@ -6,7 +6,7 @@ import { SandboxServer, Simulator } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
 import { execFile } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -170,6 +170,7 @@ describe("qfpay", () => {
       const badEnv = yield* qfpay(["refund", "--syssn", "1", "--amount", "10", "--env", "staging"], credentials)
       expect(badEnv.code).toBe(1)
       expect(badEnv.stderr).toContain("--env")
+      expect(badEnv.stderr).toContain("production, test, sandbox")
     }))
 
   it.live("still pending at the deadline: exit 3 and the exact command to resume, which settles it", () =>
@@ -340,11 +341,21 @@ describe("qfpay", () => {
         QFPAY_CLIENT_KEY: "NOTIFY-KEY-123"
       }, body)
       expect(ok.code).toBe(0)
-      expect(json(ok)).toMatchObject({ status: "settled", identity: "payment:20200514000300020093755455", txamt: 10 })
+      expect(json(ok)).toMatchObject({ status: "verified", identity: "payment:20200514000300020093755455", txamt: 10 })
+      expect(json(ok).message).not.toContain("Nothing was sent")
       const bad = yield* qfpay(["verify-notification", "--signature", signature], { QFPAY_CLIENT_KEY: "OTHER" }, body)
       expect(bad.code).toBe(1)
       expect(bad.stderr).toContain("signature")
+      expect(bad.stderr).not.toContain("Nothing was sent")
       expect(bad.stderr + bad.stdout).not.toContain("NOTIFY-KEY-123")
+      const badJson = yield* qfpay(
+        ["verify-notification", "--signature", signature, "--json"],
+        { QFPAY_CLIENT_KEY: "OTHER" },
+        body
+      )
+      expect([badJson.code, json(badJson).status]).toEqual([1, "invalid"])
+      expect(json(badJson).message).not.toContain("Nothing was sent")
+      expect(json(badJson).message).toMatch(/\.$/)
     }))
 
   it.live("never prints the client key, at any log level", () =>
@@ -369,4 +380,79 @@ describe("qfpay", () => {
       expect(run.stdout).toContain("Demo complete: every step behaved as expected.")
       expect(run.stdout).toContain("no payment refunded beyond its amount")
     }))
+
+  // The binary's wiring: what `main` answers (tested in-process in Main.test.ts) reaches stdout
+  // and the exit code, with --json even for a line the parser rejects.
+  it.live("hostile input and parse failures: exit 1, one JSON object on stdout, never a crash", () =>
+    Effect.gen(function*() {
+      const refund = ["refund", "--syssn", "1", "--amount", "10", "--json"]
+      const runs = yield* Effect.all([
+        qfpay(refund, { ...credentials, QFPAY_ENV: "constructor" }),
+        qfpay([...refund, "--env", "__proto__"], credentials),
+        qfpay([...refund, "--env"], credentials),
+        qfpay(["refund", "--json", "--bogus"], credentials),
+        qfpay(["nope", "--json"], credentials)
+      ], { concurrency: 5 })
+      for (const run of runs) {
+        expect(run.code).toBe(1)
+        expect(json(run).status).toBe("invalid")
+        expect(json(run).message).toMatch(/\. Nothing was sent\.$/)
+        expect(run.stderr).not.toContain("internal error")
+      }
+      expect(json(runs[0]).message).toContain(`QFPAY_ENV must be production, test, sandbox or a base URL`)
+      expect(json(runs[1]).message).toContain(`--env must be production, test, sandbox or a base URL`)
+      expect(json(runs[2]).message).toContain("--env needs a value")
+      expect(json(runs[3]).message).toContain("--bogus")
+    }))
+
+  it.live("a fresh `qfpay --help` and `qfpay refund --help` read as described, without colour off a terminal", () =>
+    Effect.gen(function*() {
+      const [top, refund] = yield* Effect.all([qfpay(["--help"]), qfpay(["refund", "--help"])], { concurrency: 2 })
+      for (const run of [top, refund]) {
+        expect(run.code).toBe(0)
+        expect(run.stderr).toBe("")
+        expect(run.stdout).not.toContain("\u001b[")
+        expect(run.stdout).not.toMatch(/--wizard|This setting is optional|A user-defined piece of text/)
+      }
+      expect(top.stdout).toMatch(/^Usage: qfpay <command>/m)
+      expect(top.stdout).toMatch(/^ {2}refund\s+Refund a successful payment/m)
+      expect(top.stdout).toMatch(/^ {2}QFPAY_CLIENT_KEY\s/m)
+      expect(top.stdout).toMatch(/^Exit codes:/m)
+      expect(refund.stdout).toMatch(/^Usage: qfpay refund --syssn <syssn> --amount <cents> \[options\]$/m)
+      expect(refund.stdout).toMatch(/^Required:\n {2}--syssn <syssn>.*\n {2}--amount <cents>.*1000 is 10\.00/m)
+      expect(refund.stdout).not.toMatch(/--completions|--host|--signature|--sandbox/)
+    }))
+
+  it.live("--log-level is accepted before or after the command, and wins over QFPAY_LOG_LEVEL", () =>
+    withSandbox((s) =>
+      Effect.gen(function*() {
+        const p = yield* s.simulator.createPayment({ txamt: 1000 })
+        const [after, before, quiet] = yield* Effect.all([
+          qfpay(["query", "--env", s.url, "--syssn", p.syssn, "--json", "--log-level", "debug"], credentials),
+          qfpay(["--log-level=debug", "query", "--env", s.url, "--syssn", p.syssn, "--json"], credentials),
+          qfpay(
+            ["query", "--env", s.url, "--syssn", p.syssn, "--log-level", "none"],
+            { ...credentials, QFPAY_LOG_LEVEL: "debug" }
+          )
+        ], { concurrency: 3 })
+        for (const run of [after, before]) {
+          expect(run.code).toBe(0)
+          expect(json(run).status).toBe("settled")
+          expect(run.stderr).toContain("level=DEBUG")
+        }
+        expect(quiet.code).toBe(0)
+        expect(quiet.stderr).not.toContain("level=DEBUG")
+      })
+    ))
+
+  it("the CLI keeps no module-level mutable state, casts no flag values and lists no error tags", () => {
+    const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src")
+    for (const file of readdirSync(src)) {
+      const text = readFileSync(path.join(src, file), "utf8")
+      expect(text, file).not.toMatch(/^(export )?let /m)
+      expect(text, file).not.toMatch(/lastExitCode/)
+      expect(text, file).not.toMatch(/ as (string|number)\b/)
+      expect(text, file).not.toMatch(/"TransportError",\s*\n\s*"RateLimited"/)
+    }
+  })
 })

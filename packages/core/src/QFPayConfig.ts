@@ -141,38 +141,71 @@ export const layer = (options: Options): Layer.Layer<QFPayConfig, ConfigError.Co
 export const layerConfig = (config: Config.Config.Wrap<Options>): Layer.Layer<QFPayConfig, ConfigError.ConfigError> =>
   Layer.effect(QFPayConfig, Effect.flatMap(Config.unwrap(config), make))
 
-const nonEmpty = (config: Config.Config<string>) =>
-  Config.mapOrFail(config, (s) => {
-    const t = s.trim()
-    return t === "" ? Either.left(ConfigError.InvalidData([], "must not be empty")) : Either.right(t)
-  })
+// Every check runs on `Config.string()` and the name is nested last: the provider then puts the
+// variable's name on the error's path, whatever the check (a check on `Config.string(name)`
+// chained twice loses it). Messages are phrases that follow the name: "QFPAY_X must be …".
+const variable = <A>(name: string, check: (text: string) => Either.Either<A, string>): Config.Config<A> =>
+  Config.string().pipe(
+    Config.mapOrFail((text) => Either.mapLeft(check(text), (message) => ConfigError.InvalidData([], message))),
+    Config.nested(name)
+  )
+
+const atMost = (max: number, what: string) => (text: string): Either.Either<string, string> => {
+  const t = text.trim()
+  return t === ""
+    ? Either.left(`is empty; set it to the ${what} QFPay issued`)
+    : t.length > max
+    ? Either.left(`must be at most ${max} characters, got ${t.length}`)
+    : Either.right(t)
+}
+
+/**
+ * `QFPAY_CLIENT_KEY`, redacted. An empty key fails saying so, never showing the value.
+ *
+ * @since 0.2.0
+ * @category config
+ */
+export const clientKeyFromEnv: Config.Config<Redacted.Redacted<string>> = Config.redacted("QFPAY_CLIENT_KEY").pipe(
+  // Checked outside `Config.redacted`, which would replace the message with "<redacted>".
+  Config.mapOrFail((key) =>
+    Redacted.value(key).trim() === ""
+      ? Either.left(
+        ConfigError.InvalidData(["QFPAY_CLIENT_KEY"], "is empty; set it to the client key QFPay issued")
+      )
+      : Either.right(key)
+  )
+)
 
 /**
  * The credentials from the environment: `QFPAY_APP_CODE`, `QFPAY_CLIENT_KEY` (redacted),
  * `QFPAY_MCHID` (optional), `QFPAY_SIGN_TYPE` (`MD5` | `SHA256`, default MD5) and
- * `QFPAY_TIME_ZONE` (default Asia/Hong_Kong). A missing or bad one fails naming the variable.
+ * `QFPAY_TIME_ZONE` (default Asia/Hong_Kong). A missing or bad one fails with a `ConfigError`
+ * whose path is the variable and whose message says what is allowed ("must be MD5 or SHA256,
+ * got \"SHA1\""); the client key's value is never in it.
  *
  * @since 0.1.0
  * @category config
  */
 export const fromEnv: Config.Config<Options> = Config.all({
-  appCode: nonEmpty(Config.string("QFPAY_APP_CODE")).pipe(
-    Config.validate({ message: "must be at most 64 characters", validation: (s) => s.length <= 64 })
-  ),
-  clientKey: Config.redacted(nonEmpty(Config.string("QFPAY_CLIENT_KEY"))),
+  appCode: variable("QFPAY_APP_CODE", atMost(64, "app code")),
+  clientKey: clientKeyFromEnv,
+  // Empty counts as unset: only agents have a merchant id, and env files often leave it blank.
   mchid: Config.option(
-    Config.string("QFPAY_MCHID").pipe(
-      Config.validate({ message: "must be at most 16 characters", validation: (s) => s.trim().length <= 16 })
-    )
-  ).pipe(Config.map(Option.map((s) => s.trim())), Config.map(Option.getOrUndefined)),
-  signType: Config.literal("MD5", "SHA256")("QFPAY_SIGN_TYPE").pipe(Config.withDefault("MD5" as const)),
-  timeZone: Config.string("QFPAY_TIME_ZONE").pipe(
-    Config.validate({
-      message: "must be an IANA time zone such as Asia/Hong_Kong",
-      validation: (s) => Option.isSome(DateTime.zoneMakeNamed(s))
-    }),
-    Config.withDefault(DEFAULT_TIME_ZONE)
-  )
+    variable("QFPAY_MCHID", (text) => text.trim() === "" ? Either.right(undefined) : atMost(16, "merchant id")(text))
+  ).pipe(Config.map(Option.getOrUndefined)),
+  signType: variable("QFPAY_SIGN_TYPE", (text): Either.Either<SignType, string> => {
+    const t = text.trim()
+    return t === "MD5" || t === "SHA256"
+      ? Either.right(t)
+      : Either.left(`must be MD5 or SHA256, got ${JSON.stringify(text)}`)
+  }).pipe(Config.withDefault("MD5" as const)),
+  timeZone: variable(
+    "QFPAY_TIME_ZONE",
+    (text) =>
+      Option.isSome(DateTime.zoneMakeNamed(text.trim()))
+        ? Either.right(text.trim())
+        : Either.left(`must be an IANA time zone such as Asia/Hong_Kong, got ${JSON.stringify(text)}`)
+  ).pipe(Config.withDefault(DEFAULT_TIME_ZONE))
 })
 
 /**

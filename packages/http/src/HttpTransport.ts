@@ -237,14 +237,17 @@ export const layer = (
  */
 export const fromEnv: Config.Config<Options & QFPayConfig.Options> = Config.all([
   QFPayConfig.fromEnv,
-  Config.string("QFPAY_ENV").pipe(
-    Config.mapOrFail((value) =>
-      Either.mapLeft(Environment.resolve(value), (message) => ConfigError.InvalidData([], message))
-    )
-  ),
+  Environment.config("QFPAY_ENV"),
+  // Nested last, so that a bad value's error carries the variable's name.
   Config.option(
-    Config.number("QFPAY_TIMEOUT").pipe(
-      Config.validate({ message: "must be a number of seconds above 0", validation: (n) => n > 0 })
+    Config.string().pipe(
+      Config.mapOrFail((text) => {
+        const n = Number(text.trim())
+        return text.trim() !== "" && Number.isFinite(n) && n > 0
+          ? Either.right(n)
+          : Either.left(ConfigError.InvalidData([], `must be a number of seconds above 0, got ${JSON.stringify(text)}`))
+      }),
+      Config.nested("QFPAY_TIMEOUT")
     )
   )
 ]).pipe(
