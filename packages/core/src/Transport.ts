@@ -14,6 +14,7 @@ import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { Endpoint } from "./Endpoint.js"
 import type { TransportError } from "./QFPayError.js"
+import type { RateLimiter } from "./RateLimit.js"
 
 /**
  * @since 0.1.0
@@ -63,3 +64,12 @@ export const make = (send: Service["send"]): Service => Transport.of({ send })
  * @category layers
  */
 export const layer = (send: Service["send"]): Layer.Layer<Transport> => Layer.succeed(Transport, make(send))
+
+/**
+ * The same transport with every request through a rate limiter (`RateLimit.make`).
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const rateLimited = (service: Service, limiter: RateLimiter): Service =>
+  make((request) => limiter(service.send(request)))

@@ -110,6 +110,13 @@ export * as PollPolicy from "./PollPolicy.js"
 export * as PollProgress from "./PollProgress.js"
 
 /**
+ * How operations in progress are polled: each on its own, or together by one scheduler.
+ *
+ * @since 0.2.0
+ */
+export * as PollScheduler from "./PollScheduler.js"
+
+/**
  * The merchant's credentials and policies as a service.
  *
  * @since 0.1.0
@@ -122,6 +129,13 @@ export * as QFPayConfig from "./QFPayConfig.js"
  * @since 0.1.0
  */
 export * as QFPayError from "./QFPayError.js"
+
+/**
+ * Client-side rate limiting under QFPay's documented limits.
+ *
+ * @since 0.2.0
+ */
+export * as RateLimit from "./RateLimit.js"
 
 /**
  * Transaction enquiry.

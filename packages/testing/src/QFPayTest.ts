@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { QFPayConfig, QFPayError, Transport } from "@effect-qfpay/core"
+import { QFPayConfig, QFPayError, RateLimit, Transport } from "@effect-qfpay/core"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
@@ -63,6 +63,12 @@ export interface Options {
   readonly simulator?: Simulator.Options | undefined
   /** Client configuration on top of the simulator's credential (poll and retry policies, routing…). */
   readonly config?: Partial<Omit<QFPayConfig.Options, "appCode" | "clientKey">> | undefined
+  /**
+   * Client-side rate limits on every request, as the HTTP transports apply them
+   * (`RateLimit.documented`: 100/s and 400/min). Default: none, so that tests run at the
+   * speed of their clock.
+   */
+  readonly rateLimit?: ReadonlyArray<RateLimit.Window> | undefined
 }
 
 /**
@@ -78,7 +84,12 @@ export const layerWith = (
     Effect.map(Simulator.make(options.simulator), (simulator) =>
       Layer.mergeAll(
         Layer.succeed(Simulator.Simulator, simulator),
-        Layer.succeed(Transport.Transport, transport(simulator)),
+        Layer.succeed(
+          Transport.Transport,
+          options.rateLimit === undefined
+            ? transport(simulator)
+            : Transport.rateLimited(transport(simulator), RateLimit.make(options.rateLimit))
+        ),
         QFPayConfig.layer({
           ...options.config,
           appCode: simulator.credential.appCode,

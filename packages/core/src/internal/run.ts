@@ -10,20 +10,21 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Random from "effect/Random"
 import * as Handle from "../Handle.js"
 import { OperationObserver } from "../OperationObserver.js"
 import type { PollPolicy } from "../PollPolicy.js"
 import { PollProgress } from "../PollProgress.js"
+import { PollScheduler } from "../PollScheduler.js"
 import { QFPayConfig } from "../QFPayConfig.js"
 import type { OperationError } from "../QFPayError.js"
 import type { Receipt } from "../Receipt.js"
-import * as RetryPolicy from "../RetryPolicy.js"
 import type { Transport } from "../Transport.js"
 import * as Client from "./client.js"
 import * as Decide from "./decide.js"
+import { firstPoll, settingsFor } from "./policy.js"
 import * as Prepare from "./request.js"
 import { type Stepper, stepper } from "./schedule.js"
+import * as Scheduler from "./scheduler.js"
 
 /** @internal */
 export const run = (
@@ -37,11 +38,8 @@ export const run = (
     const config = yield* QFPayConfig
     const observer = yield* OperationObserver
     const policy = poll ?? config.poll
-    const settings: Decide.Settings = {
-      confirmCancellation: config.confirmCancellation,
-      maxRetryAfterMillis: Duration.toMillis(RetryPolicy.maxRetryAfter(config.retry)),
-      pollDeadlineMillis: Duration.toMillis(policy.deadline)
-    }
+    const settings = settingsFor(config, policy)
+    const scheduler = Scheduler.schedulerOf(yield* PollScheduler)
     const steppers: Record<Decide.Schedule, Stepper<unknown>> = {
       retry: stepper(config.retry.schedule),
       enquiry: stepper(config.retry.schedule),
@@ -81,11 +79,17 @@ export const run = (
           break
         }
         case "Wait": {
+          // Entering the poll phase: a batching scheduler, when there is one, takes it from here.
+          if (action.first !== undefined && scheduler !== undefined) {
+            return yield* Scheduler.await_(scheduler, step, policy)
+          }
           const now = yield* Clock.currentTimeMillis
           const millis = action.first !== undefined
             ? Option.some(yield* firstPoll(policy, now - action.first.since))
             : yield* steppers[action.schedule].next(now, step.state.lastCode)
-          if (action.first !== undefined) steppers.poll = stepper(policy.schedule)
+          if (action.first !== undefined) {
+            steppers.poll = stepper(policy.schedule)
+          }
           event = {
             _tag: "Delay",
             now,
@@ -104,14 +108,6 @@ export const run = (
       step = Decide.decide(settings, step.state, event)
     }
   })
-
-// The first enquiry of a round of polling waits the policy's first delay (jittered, so that
-// operations started together do not all ask at once), less the time already gone by.
-const firstPoll = (policy: PollPolicy, elapsed: number) =>
-  Effect.map(
-    policy.firstDelayJitter > 0 ? Random.next : Effect.succeed(0),
-    (r) => Math.max(0, Math.round(Duration.toMillis(policy.firstDelay) * (1 + policy.firstDelayJitter * r)) - elapsed)
-  )
 
 const report = (
   state: { readonly handle: Handle.Handle; readonly polls: number; readonly lastCode?: string | undefined },

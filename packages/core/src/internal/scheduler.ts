@@ -1,0 +1,296 @@
+/**
+ * Batched polling: one fiber and one heap of small records replace a fiber per operation in
+ * progress. Records due within a short window are enquired together, up to 100 ids a request
+ * (the enquiry takes comma-separated `out_trade_no` / `syssn` lists), and each record's rows go
+ * back through the same `decide` as inline polling: every record still follows its own poll
+ * policy, deadline and `StillPending`.
+ *
+ * `@effect/experimental`'s `RequestResolver.dataLoader` batches across fibers within a window,
+ * but it keeps a fiber per waiting operation and knows nothing of per-operation schedules and
+ * deadlines; a hundred thousand operations resumed at start-up should not need a hundred
+ * thousand fibers.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import type { Handle } from "../Handle.js"
+import { OperationObserver, type Service as Observer } from "../OperationObserver.js"
+import type { OperationState } from "../OperationState.js"
+import type { PollPolicy } from "../PollPolicy.js"
+import { PollProgress, type Service as Progress } from "../PollProgress.js"
+import { QFPayConfig } from "../QFPayConfig.js"
+import { type OperationError, OutcomeUnknown } from "../QFPayError.js"
+import type { Receipt } from "../Receipt.js"
+import { Transport } from "../Transport.js"
+import * as Client from "./client.js"
+import * as Decide from "./decide.js"
+import { Heap } from "./heap.js"
+import { observe } from "./observe.js"
+import { firstPoll, settingsFor } from "./policy.js"
+import { compact } from "./request.js"
+import { type Stepper, stepper } from "./schedule.js"
+
+const COALESCE = Duration.millis(10)
+
+/** @internal */
+export interface Options {
+  /** Records due within this window of the first one are enquired together. */
+  readonly window: Duration.Duration
+  /** Ids per enquiry: the enquiry's `page_size` is at most 100. */
+  readonly maxBatch: number
+  /** Enquiries in flight at once (the transport's rate limiter paces them). */
+  readonly concurrency: number
+}
+
+// The public face (`PollScheduler`) is opaque; the running scheduler behind a batched one is
+// found here.
+const registry = new WeakMap<object, Scheduler>()
+
+/** @internal */
+export const register = <S extends object>(service: S, scheduler: Scheduler): S => {
+  registry.set(service, scheduler)
+  return service
+}
+
+/** @internal */
+export const schedulerOf = (service: object): Scheduler | undefined => registry.get(service)
+
+/** How a record ends. @internal */
+export type Done = (result: Either.Either<Receipt, OperationError>) => void
+
+interface Entry {
+  state: OperationState
+  readonly settings: Decide.Settings
+  readonly policy: PollPolicy
+  readonly stepper: Stepper<unknown>
+  readonly observer: Observer
+  readonly progress: Progress
+  readonly done: Done
+  dueAt: number
+  seq: number
+  cancelled: boolean
+}
+
+/** @internal */
+export interface Scheduler {
+  /** Takes over an operation entering its poll phase (the step that asks for the first wait). */
+  readonly add: (
+    step: Decide.Step,
+    policy: PollPolicy,
+    hooks: { readonly observer: Observer; readonly progress: Progress },
+    done: Done
+  ) => Effect.Effect<{ readonly cancel: Effect.Effect<void> }>
+}
+
+// The enquiry that finds several operations at once: refunds by their own ids, cancellations by
+// their payments'.
+const keyOf = (handle: Handle): { readonly field: "out_trade_no" | "syssn"; readonly id: string } =>
+  handle._tag === "RefundHandle"
+    ? { field: "out_trade_no", id: handle.out_trade_no }
+    : handle.syssn !== undefined
+    ? { field: "syssn", id: handle.syssn }
+    : { field: "out_trade_no", id: handle.out_trade_no! }
+
+/** @internal */
+export const make = (
+  options: Options
+): Effect.Effect<Scheduler, never, Scope.Scope | QFPayConfig | Transport> =>
+  Effect.gen(function*() {
+    const config = yield* QFPayConfig
+    const transport = yield* Transport
+    const heap = new Heap<Entry>()
+    const window = Duration.toMillis(options.window)
+    let seq = 0
+    let wake = yield* Deferred.make<void>()
+    let sleepingUntil = Infinity
+
+    const provide = <A, E>(effect: Effect.Effect<A, E, QFPayConfig | Transport>) =>
+      effect.pipe(Effect.provideService(QFPayConfig, config), Effect.provideService(Transport, transport))
+
+    const schedule = (entry: Entry, dueAt: number) => {
+      entry.dueAt = dueAt
+      entry.seq = seq++
+      heap.push(entry)
+      if (dueAt < sleepingUntil) Deferred.unsafeDone(wake, Exit.void)
+    }
+
+    // Runs a record's decisions until it needs an enquiry (true), sleeps, or ends.
+    const advance = (entry: Entry, first: Decide.Step): Effect.Effect<boolean> =>
+      Effect.gen(function*() {
+        let step = first
+        let reported = false
+        for (;;) {
+          entry.state = step.state
+          yield* Effect.catchAllDefect(
+            entry.observer.onState(step.state),
+            (d) => Effect.logError("QFPay observer failed", d)
+          )
+          const action = step.action
+          const now = yield* Clock.currentTimeMillis
+          switch (action._tag) {
+            case "Enquire":
+              return true
+            case "Sleep":
+              if (!reported) yield* report(entry, Option.some(Duration.millis(action.millis)))
+              schedule(entry, now + action.millis)
+              return false
+            case "Wait": {
+              const millis = action.first !== undefined
+                ? Option.some(yield* firstPoll(entry.policy, now - action.first.since))
+                : yield* entry.stepper.next(now, entry.state.lastCode)
+              step = Decide.decide(entry.settings, entry.state, {
+                _tag: "Delay",
+                now,
+                wait: action,
+                millis: Option.isSome(millis) ? Math.max(millis.value, action.atLeast) : undefined
+              })
+              continue
+            }
+            case "Done":
+              entry.done(Either.right(action.receipt))
+              return false
+            case "Fail":
+              if (entry.state.polls > 0 && !reported) {
+                reported = true
+                yield* report(entry, Option.none())
+              }
+              entry.done(Either.left(action.error))
+              return false
+            case "Send":
+              // Polling never resubmits; a state that asks for it is not this scheduler's to run.
+              entry.done(
+                Either.left(new OutcomeUnknown({ handle: entry.state.handle, detail: "polling cannot resubmit" }))
+              )
+              return false
+          }
+        }
+      })
+
+    const report = (entry: Entry, nextIn: Option.Option<Duration.Duration>) =>
+      entry.state.polls === 0 ? Effect.void : entry.progress.onEnquiry({
+        handle: entry.state.handle,
+        attempt: entry.state.polls,
+        lastCode: entry.state.lastCode,
+        nextIn
+      })
+
+    // One enquiry for up to `maxBatch` records of the same kind; its rows go to each of them.
+    const enquire = (field: "out_trade_no" | "syssn", batch: ReadonlyArray<Entry>) =>
+      Effect.gen(function*() {
+        const ids = [...new Set(batch.map((e) => keyOf(e.state.handle).id))]
+        const params = compact({
+          [field]: ids.join(","),
+          page_size: "100",
+          mchid: Option.getOrUndefined(config.mchid)
+        }) as Record<string, string>
+        const result = yield* Effect.either(provide(Client.query(params)))
+        const now = yield* Clock.currentTimeMillis
+        for (const entry of batch) {
+          if (entry.cancelled) continue
+          const event: Decide.Event = result._tag === "Right"
+            ? { _tag: "Observed", now, observation: observe(entry.state.handle, result.right.rows) }
+            : { _tag: "EnquiryFailed", now, error: result.left }
+          yield* advance(entry, Decide.decide(entry.settings, entry.state, event))
+        }
+      })
+
+    const round = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const due: Record<"out_trade_no" | "syssn", Array<Entry>> = { out_trade_no: [], syssn: [] }
+      while (heap.size > 0 && heap.peek()!.dueAt <= now + window) {
+        const entry = heap.pop()!
+        if (entry.cancelled) continue
+        const wants = yield* advance(entry, Decide.decide(entry.settings, entry.state, { _tag: "Woke", now }))
+        if (wants) due[keyOf(entry.state.handle).field].push(entry)
+      }
+      const batches: Array<Effect.Effect<void>> = []
+      for (const field of ["out_trade_no", "syssn"] as const) {
+        const list = due[field]
+        for (let i = 0; i < list.length; i += options.maxBatch) {
+          batches.push(enquire(field, list.slice(i, i + options.maxBatch)))
+        }
+      }
+      yield* Effect.forEach(batches, (b) => b, { concurrency: options.concurrency, discard: true })
+    })
+
+    const loop = Effect.gen(function*() {
+      let arrived = false
+      for (;;) {
+        const next = heap.peek()
+        const now = yield* Clock.currentTimeMillis
+        if (next === undefined || next.dueAt > now + window) {
+          sleepingUntil = next === undefined ? Infinity : next.dueAt
+          const signal = wake
+          yield* next === undefined
+            ? Deferred.await(signal)
+            : Effect.raceFirst(Effect.sleep(Duration.millis(next.dueAt - now)), Deferred.await(signal))
+          sleepingUntil = -Infinity
+          if (yield* Deferred.isDone(signal)) {
+            wake = yield* Deferred.make<void>()
+            arrived = true
+          }
+          continue
+        }
+        if (arrived) {
+          // Woken by an operation due now: others registered in the same breath (a `track` of
+          // thousands, callers started together) land before the round, and go with it.
+          arrived = false
+          yield* Effect.sleep(COALESCE)
+          continue
+        }
+        yield* round
+      }
+    })
+    yield* Effect.forkScoped(Effect.interruptible(loop))
+
+    const scheduler: Scheduler = {
+      add: (step, policy, hooks, done) =>
+        Effect.gen(function*() {
+          const entry: Entry = {
+            state: step.state,
+            settings: settingsFor(config, policy),
+            policy,
+            stepper: stepper(policy.schedule),
+            observer: hooks.observer,
+            progress: hooks.progress,
+            done,
+            dueAt: 0,
+            seq: 0,
+            cancelled: false
+          }
+          const wants = yield* advance(entry, step)
+          // A first step never asks for an enquiry before its wait; if it did, ask at once.
+          if (wants) schedule(entry, yield* Clock.currentTimeMillis)
+          return { cancel: Effect.sync(() => (entry.cancelled = true)) }
+        })
+    }
+    return scheduler
+  })
+
+/**
+ * Hands a run's poll phase to the scheduler and waits for its end, in the caller's fiber
+ * (interrupting the caller drops the record).
+ *
+ * @internal
+ */
+export const await_ = (
+  scheduler: Scheduler,
+  step: Decide.Step,
+  policy: PollPolicy
+): Effect.Effect<Receipt, OperationError> =>
+  Effect.gen(function*() {
+    const observer = yield* OperationObserver
+    const progress = yield* PollProgress
+    const deferred = yield* Deferred.make<Receipt, OperationError>()
+    const handle = yield* scheduler.add(step, policy, { observer, progress }, (result) =>
+      Deferred.unsafeDone(deferred, Either.isRight(result) ? Exit.succeed(result.right) : Exit.fail(result.left)))
+    return yield* Effect.onInterrupt(Deferred.await(deferred), () =>
+      handle.cancel)
+  })
