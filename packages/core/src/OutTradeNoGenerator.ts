@@ -42,17 +42,20 @@ export interface Service {
  * @category constructors
  */
 export const fromRandomBytes = (source: RandomBytes): Service => {
-  // One draw a call, with room for the few bytes rejection sampling throws away.
-  const buffer = new Uint8Array(48)
+  // Drawn in blocks (one call to the source for about a hundred ids): each call to the
+  // platform's generator costs microseconds whatever its size. Bytes are used once, in order.
+  const pool = new Uint8Array(4096)
+  let at = pool.length
   return {
     next: Effect.sync(() => {
       let out = ""
       while (out.length < LENGTH) {
-        source(buffer)
-        for (let i = 0; i < buffer.length && out.length < LENGTH; i++) {
-          const byte = buffer[i]
-          if (byte < LIMIT) out += ALPHABET[byte % 36]
+        if (at === pool.length) {
+          source(pool)
+          at = 0
         }
+        const byte = pool[at++]
+        if (byte < LIMIT) out += ALPHABET[byte % 36]
       }
       return out as OutTradeNo
     })
