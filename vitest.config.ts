@@ -9,8 +9,8 @@ export default defineConfig({
   resolve: {
     // Tests run against the sources, so a test never passes against a stale build.
     alias: [
-      { find: /^@effect-qfpay\/(core|http|testing)$/, replacement: `${src}/$1/src/index.ts` },
-      { find: /^@effect-qfpay\/(core|http|testing)\/(.+)$/, replacement: `${src}/$1/src/$2.ts` }
+      { find: /^@effect-qfpay\/(core|http|testing|durable)$/, replacement: `${src}/$1/src/index.ts` },
+      { find: /^@effect-qfpay\/(core|http|testing|durable)\/(.+)$/, replacement: `${src}/$1/src/$2.ts` }
     ]
   },
   test: {

@@ -72,6 +72,32 @@ export interface Options {
 }
 
 /**
+ * A transport to an existing simulator and a configuration with its credential: several
+ * layers (several "processes" of a test) can share one simulator this way.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerFrom = (
+  simulator: Simulator.Service,
+  options: Omit<Options, "simulator"> = {}
+): Layer.Layer<Transport.Transport | QFPayConfig.QFPayConfig> =>
+  Layer.merge(
+    Layer.succeed(
+      Transport.Transport,
+      options.rateLimit === undefined
+        ? transport(simulator)
+        : Transport.rateLimited(transport(simulator), RateLimit.make(options.rateLimit))
+    ),
+    QFPayConfig.layer({
+      ...options.config,
+      appCode: simulator.credential.appCode,
+      clientKey: simulator.credential.clientKey,
+      mchid: simulator.credential.mchid
+    }).pipe(Layer.orDie)
+  )
+
+/**
  * A fresh simulator, a transport to it and a configuration with its credential.
  *
  * @since 0.1.0
@@ -82,21 +108,7 @@ export const layerWith = (
 ): Layer.Layer<Simulator.Simulator | Transport.Transport | QFPayConfig.QFPayConfig> =>
   Layer.unwrapEffect(
     Effect.map(Simulator.make(options.simulator), (simulator) =>
-      Layer.mergeAll(
-        Layer.succeed(Simulator.Simulator, simulator),
-        Layer.succeed(
-          Transport.Transport,
-          options.rateLimit === undefined
-            ? transport(simulator)
-            : Transport.rateLimited(transport(simulator), RateLimit.make(options.rateLimit))
-        ),
-        QFPayConfig.layer({
-          ...options.config,
-          appCode: simulator.credential.appCode,
-          clientKey: simulator.credential.clientKey,
-          mchid: simulator.credential.mchid
-        }).pipe(Layer.orDie)
-      ))
+      Layer.merge(Layer.succeed(Simulator.Simulator, simulator), layerFrom(simulator, options)))
   )
 
 /**
