@@ -21,6 +21,7 @@ import {
   cancel,
   close,
   Handle,
+  OperationObserver,
   PollProgress,
   pollUntilSettled,
   QFPayConfig,
@@ -30,8 +31,10 @@ import {
   refund,
   ResponseCode,
   reverse,
+  type Undo,
   undo
 } from "@effect-qfpay/core"
+import { Durable } from "@effect-qfpay/durable"
 import { NotificationHandler } from "@effect-qfpay/http"
 import { SandboxServer, Simulator } from "@effect-qfpay/testing"
 import * as Args from "@effect/cli/Args"
@@ -53,9 +56,11 @@ import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Record from "effect/Record"
 import * as Demo from "./Demo.js"
+import * as DurableCli from "./Durable.js"
 import * as Flags from "./Flags.js"
 import * as Help from "./Help.js"
 import * as Render from "./Render.js"
+import { Signals } from "./Signals.js"
 import * as Target from "./Target.js"
 
 /**
@@ -102,6 +107,11 @@ export interface Command {
   readonly help: Help.CommandHelp
   readonly flags: ReadonlyArray<Flags.Help>
   readonly descriptor: Descriptor.Command<Run>
+  /**
+   * `handled`: the command answers SIGINT / SIGTERM itself (a money command prints the handle of
+   * the operation under way). Otherwise a signal stops it with exit 130.
+   */
+  readonly signals: "handled" | "stop"
 }
 
 type FlagSet = Record.ReadonlyRecord<string, Flags.Flag<any>>
@@ -125,6 +135,7 @@ export const define = <F extends FlagSet>(spec: {
   readonly positional?: { readonly name: string; readonly description: string } | undefined
   readonly examples?: ReadonlyArray<string> | undefined
   readonly notes?: ReadonlyArray<string> | undefined
+  readonly signals?: "handled" | "stop" | undefined
   readonly run: (
     flags: Values<F>,
     context: Context & { readonly positional: Option.Option<string> }
@@ -153,6 +164,7 @@ export const define = <F extends FlagSet>(spec: {
       notes: spec.notes ?? []
     },
     flags,
+    signals: spec.signals ?? "stop",
     descriptor: Descriptor.make(spec.name, options, args).pipe(
       Descriptor.map(({ args: positional, options: values }): Run => (context) =>
         Option.match(Option.orElse(swallowedFlag(spec.flags, values), () => flagAsArgument(spec.name, positional)), {
@@ -244,21 +256,124 @@ export type Operation = Effect.Effect<Render.Outcome, QFPayError.QFPayError | Co
  */
 export const operate = (
   target: Target.TargetFlags,
-  prepared: Either.Either<Operation, Flags.FlagError>
+  prepared: Either.Either<Operation, Flags.FlagError>,
+  options: {
+    /** What a signal answers when the operation's handle is not what matters (a durable intent). */
+    readonly interrupted?: ((signal: string) => Render.Outcome) | undefined
+  } = {}
 ): Effect.Effect<Render.Outcome> =>
   Either.match(Either.all([prepared, Target.settings(target)]), {
     onLeft: (error) => Effect.succeed(Render.invalid(error.message)),
-    onRight: ([program, settings]) => {
-      const resume = (token: string, reconcileFirst: boolean) =>
-        `qfpay poll${reconcileFirst ? " --reconcile" : ""}${Target.targetFlags(target)} ${token}`
-      return program.pipe(
-        Effect.mapError((e) => (e instanceof QFPayError.InvalidRequest ? withFlags(e) : e)),
-        Effect.provide(Target.layer(settings)),
-        Effect.provideService(PollProgress.PollProgress, progress),
-        Effect.catchAll((error) => Effect.succeed(Render.failure(error, resume)))
-      )
-    }
+    onRight: ([program, settings]) =>
+      Effect.gen(function*() {
+        const resume = (token: string, reconcileFirst: boolean) =>
+          `qfpay poll${reconcileFirst ? " --reconcile" : ""}${Target.targetFlags(target)} ${token}`
+        // The operation's latest handle, known before its first request is sent: what a signal
+        // answers with.
+        let handle: Handle.Handle | undefined
+        const observer = OperationObserver.make((state) => Effect.sync(() => (handle = state.handle)))
+        const run = program.pipe(
+          Effect.mapError((e) => (e instanceof QFPayError.InvalidRequest ? withFlags(e) : e)),
+          Effect.provide(Target.layer(settings)),
+          Effect.provideService(PollProgress.PollProgress, progress),
+          Effect.provideService(OperationObserver.OperationObserver, observer),
+          Effect.catchAll((error) => Effect.succeed(Render.failure(error, resume)))
+        )
+        const signals = yield* Signals
+        return yield* Effect.raceFirst(
+          run,
+          Effect.map(
+            signals.signal,
+            (signal) => options.interrupted?.(signal) ?? Render.interrupted(signal, handle, resume)
+          )
+        )
+      })
   })
+
+// --- durable operations ---------------------------------------------------------------------
+
+const durableFlags = { durable: Flags.durable, intent: Flags.intent, db: Flags.db }
+
+// --intent and --db mean something only with --durable: without it, they would be ignored.
+const notDurable = (
+  command: string,
+  flags: { readonly intent: Option.Option<string>; readonly db: Option.Option<string> }
+): Either.Either<void, Flags.FlagError> =>
+  Option.isSome(flags.intent) || Option.isSome(flags.db)
+    ? Either.left(
+      new Flags.FlagError({
+        message: `--intent and --db go with --durable (qfpay ${command} --durable --intent ID --db FILE …)`
+      })
+    )
+    : Either.void
+
+// How long a durable command waits for the end before answering "in progress": --poll-deadline.
+const waitOf = (flags: Target.TargetFlags): Either.Either<Duration.Duration, Flags.FlagError> =>
+  Either.map(
+    Flags.seconds(Flags.pollDeadline, flags.pollDeadline ?? Option.none()),
+    Option.getOrElse(() => Duration.minutes(2))
+  )
+
+type DurableProgram = Effect.Effect<
+  Render.Outcome,
+  Durable.DurableError,
+  Effect.Effect.Context<ReturnType<typeof Durable.refund>> | Effect.Effect.Context<ReturnType<typeof Durable.cancel>>
+>
+
+/**
+ * Runs a money command durably (`--durable --intent ID --db …`): the intent is recorded before
+ * the first request and followed to its end by this process (SQLite) or the workers
+ * (Postgres), across crashes and restarts.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const durably = (
+  command: string,
+  flags: Target.TargetFlags & {
+    readonly durable: boolean
+    readonly intent: Option.Option<string>
+    readonly db: Option.Option<string>
+  },
+  prepared: Either.Either<(intent: string) => DurableProgram, Flags.FlagError>
+): Effect.Effect<Render.Outcome> =>
+  Either.match(
+    Either.all([
+      prepared,
+      Flags.required(command, Flags.intent, flags.intent),
+      DurableCli.store(command, flags.db)
+    ]),
+    {
+      onLeft: (error) => Effect.succeed(Render.invalid(error.message)),
+      onRight: ([program, intent, store]) =>
+        operate(
+          flags,
+          Either.right(
+            program(intent).pipe(
+              Effect.catchTags({
+                IntentConflict: (e) => Effect.succeed(DurableCli.failure(e, store)),
+                StillInProgress: (e) => Effect.succeed(DurableCli.failure(e, store)),
+                JournalError: (e) => Effect.succeed(DurableCli.failure(e, store))
+              }),
+              Effect.provide(DurableCli.submitter(store)),
+              Effect.catchAll((e) =>
+                QFPayError.isQFPayError(e)
+                  ? Effect.fail(e)
+                  : Effect.succeed(Render.invalid(describeStartFailure(e)))
+              )
+            )
+          ),
+          { interrupted: (signal) => DurableCli.interrupted(signal, intent, store) }
+        )
+    }
+  )
+
+// Why durable operations could not start: another runner holds the SQLite file, the database
+// cannot be reached, a bad setting.
+const describeStartFailure = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error && String(error.message) !== ""
+    ? String(error.message)
+    : `the durable operations' database could not be opened (${String(error)})`
 
 // --- commands -----------------------------------------------------------------------------
 
@@ -299,13 +414,15 @@ const refundCommand = define({
   name: "refund",
   summary: "Refund a successful payment, fully or partially.",
   description: [
-    "Refund a successful payment, fully or partially (POST /trade/v1/refund). The refund's own id (--out-trade-no) is made once and reused on every retry; a lost answer is looked up before anything is sent again."
+    "Refund a successful payment, fully or partially (POST /trade/v1/refund). The refund's own id (--out-trade-no) is made once and reused on every retry; a lost answer is looked up before anything is sent again.",
+    "With --durable --intent ID --db FILE, the refund is recorded before its first request and followed to its end across crashes and restarts; its id is derived from the intent."
   ],
   flags: {
     syssn: Flags.syssn,
     amount: Flags.amount,
     outTradeNo: Flags.refundId,
     udid: Flags.udid,
+    ...durableFlags,
     ...target,
     ...polling,
     json: Flags.json
@@ -313,26 +430,41 @@ const refundCommand = define({
   required: ["syssn", "amount"],
   examples: [
     "qfpay refund --env test --syssn 20191227000200020061752831 --amount 500",
-    "qfpay refund --syssn 20191227000200020061752831 --amount 500 --out-trade-no REFUND-1001-1 --json"
+    "qfpay refund --syssn 20191227000200020061752831 --amount 500 --out-trade-no REFUND-1001-1 --json",
+    "qfpay refund --durable --intent refund-order-1001 --db qfpay.db --syssn 20191227000200020061752831 --amount 500"
   ],
   notes: [resumeNote, sandboxNote],
-  run: (flags) =>
-    operate(
-      flags,
-      Either.gen(function*() {
-        const syssn = yield* Flags.required("refund", Flags.syssn, flags.syssn)
-        const txamt = yield* Flags.requiredCents("refund", Flags.amount, flags.amount)
-        return Effect.map(
-          refund({
-            syssn,
-            txamt,
-            out_trade_no: Option.getOrUndefined(flags.outTradeNo),
-            udid: Option.getOrUndefined(flags.udid)
-          }),
-          (r) => Render.receipt(r)
+  signals: "handled",
+  run: (flags) => {
+    const input = Either.gen(function*() {
+      const syssn = yield* Flags.required("refund", Flags.syssn, flags.syssn)
+      const txamt = yield* Flags.requiredCents("refund", Flags.amount, flags.amount)
+      return {
+        syssn,
+        txamt,
+        out_trade_no: Option.getOrUndefined(flags.outTradeNo),
+        udid: Option.getOrUndefined(flags.udid)
+      }
+    })
+    if (flags.durable) {
+      return durably(
+        "refund",
+        flags,
+        Either.all([input, waitOf(flags)]).pipe(
+          Either.map(([refundInput, wait]) => (intent: string) =>
+            Effect.map(Durable.refund(intent, refundInput, { wait }), (r) => Render.receipt(r, { intent }))
+          )
         )
-      })
+      )
+    }
+    return operate(
+      flags,
+      Either.flatMap(
+        notDurable("refund", flags),
+        () => Either.map(input, (refundInput) => Effect.map(refund(refundInput), (r) => Render.receipt(r)))
+      )
     )
+  }
 })
 
 const reverseCommand = define({
@@ -346,6 +478,7 @@ const reverseCommand = define({
   oneOf: ["syssn", "outTradeNo"],
   examples: [`qfpay reverse --env test --out-trade-no ORDER-1001 --amount 2500 --txdtm "2026-03-01 12:30:00"`],
   notes: [resumeNote, sandboxNote],
+  signals: "handled",
   run: (flags) =>
     operate(
       flags,
@@ -364,6 +497,7 @@ const closeCommand = define({
   oneOf: ["syssn", "outTradeNo"],
   examples: [`qfpay close --env test --syssn 20191227000200020061752831 --amount 1800 --txdtm "2026-03-01 12:30:00"`],
   notes: [resumeNote, sandboxNote],
+  signals: "handled",
   run: (flags) =>
     operate(
       flags,
@@ -375,31 +509,64 @@ const cancelCommand = define({
   name: "cancel",
   summary: "Reverse or close a payment that has not completed, as its pay type requires.",
   description: [
-    "Cancel a payment that has not completed: a reversal or a close, as its pay type requires (an unknown pay type is refused, never guessed)."
+    "Cancel a payment that has not completed: a reversal or a close, as its pay type requires (an unknown pay type is refused, never guessed).",
+    "With --durable --intent ID --db FILE, the cancellation is recorded before its first request and followed to its end across crashes and restarts."
   ],
-  flags: { ...cancelFlags, payType: Flags.payType },
+  flags: { ...cancelFlags, payType: Flags.payType, ...durableFlags },
   required: ["amount", "txdtm", "payType"],
   oneOf: ["syssn", "outTradeNo"],
   examples: [
     `qfpay cancel --env test --syssn 20191227000200020061752831 --amount 990 --txdtm "2026-03-01 12:30:00" --pay-type 801008`
   ],
   notes: [resumeNote, sandboxNote],
-  run: (flags) =>
-    operate(
+  signals: "handled",
+  run: (flags) => {
+    const input = Either.gen(function*() {
+      const payment = yield* cancelInput("cancel", flags)
+      const pay_type = yield* Flags.required("cancel", Flags.payType, flags.payType)
+      return { ...payment, pay_type }
+    })
+    if (flags.durable) {
+      return durably(
+        "cancel",
+        flags,
+        Either.all([input, waitOf(flags)]).pipe(
+          Either.map(([cancelInput_, wait]) => (intent: string) =>
+            Effect.map(Durable.cancel(intent, cancelInput_, { wait }), (r) => Render.receipt(r, { intent }))
+          )
+        )
+      )
+    }
+    return operate(
       flags,
-      Either.gen(function*() {
-        const input = yield* cancelInput("cancel", flags)
-        const pay_type = yield* Flags.required("cancel", Flags.payType, flags.payType)
-        return Effect.map(cancel({ ...input, pay_type }), (r) => Render.receipt(r))
-      })
+      Either.flatMap(
+        notDurable("cancel", flags),
+        () => Either.map(input, (cancelInput_) => Effect.map(cancel(cancelInput_), (r) => Render.receipt(r)))
+      )
     )
+  }
 })
+
+const undoResult = (result: Undo.UndoResult, extra: Readonly<Record<string, unknown>> = {}): Render.Outcome =>
+  result._tag === "NothingToUndo"
+    // The description already says "nothing to undo".
+    ? Render.ok(Render.sentence(result.description), {
+      action: "none",
+      reason: result.reason,
+      orig_syssn: result.payment.syssn,
+      out_trade_no: result.payment.out_trade_no,
+      respcd: result.payment.respcd,
+      txamt: result.payment.txamt,
+      ...extra
+    })
+    : Render.receipt(result.receipt, { action: result.receipt.operation, ...extra })
 
 const undoCommand = define({
   name: "undo",
   summary: "Undo a payment whatever its state: refund if paid, cancel if not, nothing if already undone.",
   description: [
-    "Look the payment up, then refund it if it was paid, cancel it if it has not completed, or say that there is nothing left to undo. Running it twice changes nothing the second time."
+    "Look the payment up, then refund it (what is left of it) if it was paid, cancel it if it has not completed, or say that there is nothing left to undo. Running it twice changes nothing the second time.",
+    "With --durable --intent ID --db FILE, the undo is recorded before its first request and followed to its end across crashes and restarts."
   ],
   flags: {
     syssn: Flags.syssn,
@@ -407,6 +574,7 @@ const undoCommand = define({
     amount: Flags.undoAmount,
     refundOutTradeNo: Flags.refundOutTradeNo,
     udid: Flags.udid,
+    ...durableFlags,
     ...target,
     ...polling,
     json: Flags.json
@@ -414,35 +582,39 @@ const undoCommand = define({
   oneOf: ["syssn", "outTradeNo"],
   examples: [
     "qfpay undo --env test --out-trade-no ORDER-1001",
-    "qfpay undo --syssn 20191227000200020061752831 --amount 400"
+    "qfpay undo --syssn 20191227000200020061752831 --amount 400",
+    "qfpay undo --durable --intent undo-order-1001 --db qfpay.db --out-trade-no ORDER-1001"
   ],
   notes: [resumeNote, sandboxNote],
-  run: (flags) =>
-    operate(
+  signals: "handled",
+  run: (flags) => {
+    const input = Either.map(Flags.cents(Flags.undoAmount, flags.amount), (txamt) => ({
+      syssn: Option.getOrUndefined(flags.syssn),
+      out_trade_no: Option.getOrUndefined(flags.outTradeNo),
+      txamt: Option.getOrUndefined(txamt),
+      udid: Option.getOrUndefined(flags.udid)
+    }))
+    if (flags.durable) {
+      return durably(
+        "undo",
+        flags,
+        Either.all([input, waitOf(flags)]).pipe(
+          Either.map(([undoInput, wait]) => (intent: string) =>
+            Effect.map(Durable.undo(intent, undoInput, { wait }), (r) => undoResult(r, { intent }))
+          )
+        )
+      )
+    }
+    return operate(
       flags,
-      Either.map(Flags.cents(Flags.undoAmount, flags.amount), (txamt) =>
-        Effect.map(
-          undo({
-            syssn: Option.getOrUndefined(flags.syssn),
-            out_trade_no: Option.getOrUndefined(flags.outTradeNo),
-            txamt: Option.getOrUndefined(txamt),
-            refund_out_trade_no: Option.getOrUndefined(flags.refundOutTradeNo),
-            udid: Option.getOrUndefined(flags.udid)
-          }),
-          (result) =>
-            result._tag === "NothingToUndo"
-              // The description already says "nothing to undo".
-              ? Render.ok(Render.sentence(result.description), {
-                action: "none",
-                reason: result.reason,
-                orig_syssn: result.payment.syssn,
-                out_trade_no: result.payment.out_trade_no,
-                respcd: result.payment.respcd,
-                txamt: result.payment.txamt
-              })
-              : Render.receipt(result.receipt, { action: result.receipt.operation })
-        ))
+      Either.flatMap(notDurable("undo", flags), () =>
+        Either.map(input, (undoInput) =>
+          Effect.map(
+            undo({ ...undoInput, refund_out_trade_no: Option.getOrUndefined(flags.refundOutTradeNo) }),
+            (r) => undoResult(r)
+          )))
     )
+  }
 })
 
 const queryCommand = define({
@@ -461,6 +633,7 @@ const queryCommand = define({
   },
   oneOf: ["syssn", "outTradeNo"],
   examples: ["qfpay query --env test --out-trade-no ORDER-1001,ORDER-1002"],
+  signals: "handled",
   run: (flags) =>
     operate(
       flags,
@@ -503,6 +676,7 @@ const pollCommand = define({
   flags: { reconcile: Flags.reconcile, ...target, ...polling, json: Flags.json },
   positional: { name: "handle", description: "the handle printed by the command that ended pending or unknown" },
   examples: ["qfpay poll --env test eyJfdGFnIjoiUmVmdW5kSGFuZGxlIiwi…"],
+  signals: "handled",
   run: (flags, context) =>
     operate(
       flags,
@@ -540,6 +714,7 @@ const sandboxCommand = define({
   notes: [
     "It runs until Ctrl-C. With --json, it prints one JSON object (status \"running\", its url) once it listens."
   ],
+  signals: "handled",
   run: (flags, context) =>
     Either.match(Flags.portNumber(flags.port, 8080), {
       onLeft: (error) => Effect.succeed(Render.invalid(error.message, { nothingSent: false })),
@@ -563,7 +738,8 @@ const sandboxCommand = define({
                 `Press Ctrl-C to stop.`
               ].join("\n")
           )
-          return yield* Effect.never
+          const signal = yield* (yield* Signals).signal
+          return Render.stopped(signal, "The sandbox")
         }).pipe(
           Effect.provide(SandboxServer.layer({ host, port, simulator: { credentials: [Simulator.demoCredential] } })),
           Effect.catchAll((error) =>
@@ -583,6 +759,135 @@ const reason = (error: { readonly message: string; readonly cause?: unknown }): 
     : error.cause instanceof Error
     ? error.cause.message
     : String(error.cause ?? "unknown error")
+
+const workerCommand = define({
+  name: "worker",
+  summary: "Run durable operations: resume every one in flight, then follow new ones, until stopped.",
+  description: [
+    "Run the durable operations recorded in --db: every operation in flight is resumed at start (an activity cut off by a crash is reconciled, never sent blind), operations in progress are followed to their end, and new ones are taken as they are recorded.",
+    "SQLite: one worker per file (a second one is refused). Postgres: several workers share the database, each listening on --listen for the others; when one dies, the others take its operations over."
+  ],
+  flags: { db: Flags.db, listen: Flags.listen, ...target, json: Flags.json },
+  required: ["db"],
+  examples: [
+    "qfpay worker --db qfpay.db --env test",
+    "qfpay worker --db postgres://qfpay@db/qfpay --listen 10.0.0.5:34431"
+  ],
+  notes: ["It runs until SIGINT or SIGTERM, then finishes the request in flight and stops."],
+  signals: "handled",
+  run: (flags, context) =>
+    Either.match(
+      Either.all([
+        DurableCli.store("worker", flags.db),
+        DurableCli.listenAddress(flags.listen),
+        Target.settings(flags)
+      ]),
+      {
+        onLeft: (error) => Effect.succeed(Render.invalid(error.message)),
+        onRight: ([store, listen, settings]) =>
+          Effect.gen(function*() {
+            const pending = yield* Durable.list({ state: "pending" })
+            const started = `QFPay worker running on ${DurableCli.describe(store)}: ${pending.length} operation${
+              pending.length === 1 ? "" : "s"
+            } in flight resumed.`
+            yield* context.json
+              ? Console.log(
+                JSON.stringify({
+                  status: "running",
+                  db: DurableCli.describe(store),
+                  resumed: pending.length,
+                  message: started
+                })
+              )
+              : Console.error(started)
+            const signal = yield* (yield* Signals).signal
+            return { ...Render.stopped(signal, "The worker"), exitCode: 0 } satisfies Render.Outcome
+          }).pipe(
+            Effect.provide(DurableCli.runner(store, listen)),
+            Effect.provide(Target.layer(settings)),
+            Effect.catchAll((error) => Effect.succeed(Render.invalid(describeStartFailure(error))))
+          )
+      }
+    )
+})
+
+const statusCommand = define({
+  name: "status",
+  summary: "Show what the journal says of a durable intent.",
+  description: [
+    "Show a durable intent's state (pending, settled or failed), its operation's ids, and its result. It only reads the journal: it runs beside a worker."
+  ],
+  flags: { intent: Flags.intent, db: Flags.db, json: Flags.json },
+  required: ["intent", "db"],
+  examples: ["qfpay status --intent refund-order-1001 --db qfpay.db"],
+  run: (flags) =>
+    Either.match(
+      Either.all([Flags.required("status", Flags.intent, flags.intent), DurableCli.store("status", flags.db)]),
+      {
+        onLeft: (error) => Effect.succeed(Render.invalid(error.message, { nothingSent: false })),
+        onRight: ([intent, store]) =>
+          Durable.status(intent).pipe(
+            Effect.map(DurableCli.status),
+            Effect.provide(DurableCli.reader(store)),
+            Effect.catchAll((error) =>
+              Effect.succeed(Render.invalid(describeStartFailure(error), { nothingSent: false }))
+            )
+          )
+      }
+    )
+})
+
+const journalCommand = define({
+  name: "journal",
+  summary: "List the durable intents: qfpay journal list [--state pending].",
+  description: [
+    "List the durable intents recorded in --db, oldest first, optionally in one state. It only reads the journal."
+  ],
+  flags: { db: Flags.db, state: Flags.state, json: Flags.json },
+  required: ["db"],
+  positional: { name: "action", description: "list" },
+  examples: ["qfpay journal list --state pending --db qfpay.db"],
+  run: (flags, context) =>
+    Either.match(
+      Either.all([
+        Option.match(context.positional, {
+          onNone: () => Either.right("list"),
+          onSome: (action) =>
+            action === "list"
+              ? Either.right(action)
+              : Either.left(
+                new Flags.FlagError({ message: `qfpay journal knows one action, list; got ${JSON.stringify(action)}` })
+              )
+        }),
+        DurableCli.store("journal", flags.db),
+        DurableCli.stateFilter(flags.state)
+      ]),
+      {
+        onLeft: (error) => Effect.succeed(Render.invalid(error.message, { nothingSent: false })),
+        onRight: ([, store, state]) =>
+          Durable.list({ state }).pipe(
+            Effect.map((entries) =>
+              Render.ok(
+                `${entries.length} intent${entries.length === 1 ? "" : "s"}${state === undefined ? "" : ` ${state}`}.`,
+                {
+                  intents: entries.map((e) => ({
+                    intent: e.intent,
+                    kind: e.kind,
+                    state: e.state,
+                    updated_at: e.updatedAt
+                  }))
+                },
+                entries.map((e) => `${e.intent}  ${e.kind}  ${e.state}  ${e.updatedAt}`)
+              )
+            ),
+            Effect.provide(DurableCli.reader(store)),
+            Effect.catchAll((error) =>
+              Effect.succeed(Render.invalid(describeStartFailure(error), { nothingSent: false }))
+            )
+          )
+      }
+    )
+})
 
 const readStdin = Effect.async<Uint8Array>((resume) => {
   const chunks: Array<Buffer> = []
@@ -688,6 +993,9 @@ export const commands: ReadonlyArray<Command> = [
   queryCommand,
   pollCommand,
   sandboxCommand,
+  workerCommand,
+  statusCommand,
+  journalCommand,
   verifyCommand,
   demoCommand
 ]
@@ -941,7 +1249,17 @@ export const main = (
     if (leftover !== undefined) return reply(Render.invalid(describeLeftover(named.value, leftover, scanned.rest)))
     return yield* Option.match(directive.value, {
       onNone: () => Effect.succeed(topHelp()),
-      onSome: (run) => Effect.map(run({ json: scanned.json }).pipe(Logger.withMinimumLogLevel(level.right)), reply)
+      onSome: (run) =>
+        Effect.map(
+          named.value.signals === "handled"
+            ? run({ json: scanned.json }).pipe(Logger.withMinimumLogLevel(level.right))
+            : Effect.raceFirst(
+              run({ json: scanned.json }).pipe(Logger.withMinimumLogLevel(level.right)),
+              Effect.flatMap(Signals, (s) =>
+                Effect.map(s.signal, (signal) => Render.stopped(signal, `qfpay ${named.value.help.name}`)))
+            ),
+          reply
+        )
     })
   }).pipe(Effect.catchAllDefect((defect) => Effect.succeed(reply(Render.unexpected(defect)))))
 }

@@ -247,6 +247,51 @@ export const reconcile = toggle(
  * @since 0.2.0
  * @category flags
  */
+export const durable = toggle(
+  "durable",
+  "record the operation in --db before the first request, and follow it to its end across crashes and restarts"
+)
+
+/**
+ * @since 0.2.0
+ * @category flags
+ */
+export const intent = text(
+  "intent",
+  "<id>",
+  "your name for this operation, such as refund-order-42: running it again with the same intent never moves money twice"
+)
+
+/**
+ * @since 0.2.0
+ * @category flags
+ */
+export const db = text(
+  "db",
+  "<file|url>",
+  "the durable operations' database: a SQLite file, or a postgres:// URL (or QFPAY_DB)"
+)
+
+/**
+ * @since 0.2.0
+ * @category flags
+ */
+export const listen = text(
+  "listen",
+  "<host:port>",
+  "with Postgres, the address this worker listens on for the other runners (default 127.0.0.1:34431)"
+)
+
+/**
+ * @since 0.2.0
+ * @category flags
+ */
+export const state = text("state", "<state>", "only intents in this state: pending, settled or failed")
+
+/**
+ * @since 0.2.0
+ * @category flags
+ */
 export const host = text("host", "<address>", "address to listen on (default 127.0.0.1)")
 
 /**

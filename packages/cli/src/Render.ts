@@ -23,7 +23,15 @@ import { describeConfigError } from "./Target.js"
  * @since 0.1.0
  * @category models
  */
-export type Status = "settled" | "rejected" | "pending" | "invalid" | "unknown" | "verified" | "running"
+export type Status =
+  | "settled"
+  | "rejected"
+  | "pending"
+  | "invalid"
+  | "unknown"
+  | "verified"
+  | "running"
+  | "stopped"
 
 /**
  * What a command ends with: bin.ts prints it and exits with its code. Commands return one
@@ -34,7 +42,8 @@ export type Status = "settled" | "rejected" | "pending" | "invalid" | "unknown" 
  * @category models
  */
 export interface Outcome {
-  readonly exitCode: 0 | 1 | 2 | 3 | 4
+  /** 130: stopped by a signal (the sandbox, the worker, the demo). */
+  readonly exitCode: 0 | 1 | 2 | 3 | 4 | 130
   readonly status: Status
   /** The JSON fields (beyond `status` and `message`). */
   readonly fields: Readonly<Record<string, unknown>>
@@ -293,3 +302,51 @@ export const print = (outcome: Outcome, json: boolean): Effect.Effect<void> => {
   const out = outcome.exitCode === 0 ? Console.log : Console.error
   return Effect.zipRight(out(outcome.message), Effect.forEach(outcome.details, (line) => out(line), { discard: true }))
 }
+
+/**
+ * A money command interrupted by a signal. With a handle (the operation was prepared, and may
+ * have been sent), the outcome is unknown and the command that reconciles it is printed: it
+ * looks the operation up before sending anything again.
+ *
+ * @since 0.2.0
+ * @category outcomes
+ */
+export const interrupted = (
+  signal: string,
+  handle: Handle.Handle | undefined,
+  resume: (token: string, reconcile: boolean) => string
+): Outcome => {
+  if (handle === undefined) {
+    return {
+      exitCode: 1,
+      status: "invalid",
+      fields: { signal },
+      message: `Interrupted by ${signal} before anything was sent.`,
+      details: []
+    }
+  }
+  const token = Handle.toToken(handle)
+  return {
+    exitCode: 4,
+    status: "unknown",
+    fields: { ...handleFields(handle), signal, handle: token, resume: resume(token, true) },
+    message: `Interrupted by ${signal} with the ${
+      Handle.describe(handle)
+    } under way: it may have been applied. Its outcome is unknown until it is reconciled.`,
+    details: [`Reconcile with: ${resume(token, true)} (it looks the operation up before sending anything again)`]
+  }
+}
+
+/**
+ * Stopped by a signal (the sandbox, the worker, the demo).
+ *
+ * @since 0.2.0
+ * @category outcomes
+ */
+export const stopped = (signal: string, what: string): Outcome => ({
+  exitCode: 130,
+  status: "stopped",
+  fields: { signal },
+  message: `${what} stopped (${signal}).`,
+  details: []
+})

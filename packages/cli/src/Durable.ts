@@ -1,0 +1,261 @@
+/**
+ * The durable side of `qfpay`: where the durable operations' database is (`--db`, a SQLite
+ * file or a `postgres://` URL), what runs them, and how their answers read.
+ *
+ * - SQLite: one process per file. `qfpay refund --durable …` runs the operation as the file's
+ *   runner for as long as it waits (and resumes everything else pending there meanwhile); when a
+ *   `qfpay worker` holds the file, it refuses with a sentence saying so (two processes on one
+ *   SQLite file break the engine's storage). `status` and `journal` only read the file.
+ * - Postgres: `qfpay worker --db postgres://… --listen host:port` runs a runner (several may
+ *   share the database); `qfpay refund --durable …` hands the intent to them through the
+ *   database and waits.
+ *
+ * @since 0.2.0
+ */
+import type { QFPayConfig, Transport } from "@effect-qfpay/core"
+import type { Durable } from "@effect-qfpay/durable"
+import { Journal } from "@effect-qfpay/durable"
+import * as DurablePg from "@effect-qfpay/durable/DurablePg"
+import * as DurableSqlite from "@effect-qfpay/durable/DurableSqlite"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Flags from "./Flags.js"
+import * as Render from "./Render.js"
+
+/**
+ * Where the durable operations live.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Store =
+  | { readonly _tag: "Sqlite"; readonly filename: string }
+  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted<string> }
+
+/**
+ * Reads `--db` (or `QFPAY_DB`).
+ *
+ * @since 0.2.0
+ * @category flags
+ */
+export const store = (command: string, value: Option.Option<string>): Either.Either<Store, Flags.FlagError> =>
+  Option.match(Option.orElse(value, () => Option.fromNullable(process.env.QFPAY_DB)), {
+    onNone: () =>
+      Either.left(
+        new Flags.FlagError({
+          message:
+            `qfpay ${command} needs --db: a SQLite file (created if missing) or a postgres:// URL (or set QFPAY_DB)`
+        })
+      ),
+    onSome: (text) => {
+      const db = text.trim()
+      if (db === "") {
+        return Either.left(new Flags.FlagError({ message: "--db needs a value: a SQLite file or a postgres:// URL" }))
+      }
+      return /^postgres(ql)?:\/\//.test(db)
+        ? Either.right({ _tag: "Postgres", url: Redacted.make(db) })
+        : Either.right({ _tag: "Sqlite", filename: db })
+    }
+  })
+
+/**
+ * The place a person reads: a file, or a database URL without its password.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const describe = (store: Store): string => {
+  if (store._tag === "Sqlite") return store.filename
+  try {
+    const url = new URL(Redacted.value(store.url))
+    url.password = url.password === "" ? "" : "***"
+    return url.toString()
+  } catch {
+    return "the Postgres database"
+  }
+}
+
+/**
+ * What submits durable operations from a command: the runner itself (SQLite), or a submitter
+ * that hands them to the runners (Postgres).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const submitter = (
+  store: Store
+): Layer.Layer<
+  WorkflowEngine.WorkflowEngine | Journal.Journal,
+  unknown,
+  QFPayConfig.QFPayConfig | Transport.Transport
+> =>
+  store._tag === "Sqlite"
+    ? DurableSqlite.layer({ filename: store.filename })
+    : DurablePg.layer({ url: store.url, runner: false })
+
+/**
+ * A runner: `qfpay worker`.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const runner = (
+  store: Store,
+  listen: { readonly host: string; readonly port: number }
+): Layer.Layer<
+  WorkflowEngine.WorkflowEngine | Journal.Journal,
+  unknown,
+  QFPayConfig.QFPayConfig | Transport.Transport
+> =>
+  store._tag === "Sqlite"
+    ? DurableSqlite.layer({ filename: store.filename })
+    : DurablePg.layer({ url: store.url, runner: listen })
+
+/**
+ * The journal alone, for `status` and `journal`, which run beside a worker: they only read
+ * (SQLite lets readers share a file with its one writer; it is several writers that break).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const reader = (store: Store): Layer.Layer<Journal.Journal, unknown> =>
+  Layer.effect(Journal.Journal, Journal.makeSql).pipe(
+    Layer.provide(
+      store._tag === "Sqlite"
+        ? SqliteClient.layer({ filename: store.filename }) as Layer.Layer<SqlClient.SqlClient, unknown>
+        : PgClient.layer({ url: store.url }) as Layer.Layer<SqlClient.SqlClient, unknown>
+    )
+  )
+
+/**
+ * How a durable operation's special answers read.
+ *
+ * @since 0.2.0
+ * @category outcomes
+ */
+export const failure = (
+  error: Durable.IntentConflict | Durable.StillInProgress | Journal.JournalError,
+  store: Store
+): Render.Outcome => {
+  switch (error._tag) {
+    case "IntentConflict":
+      // Its message says nothing was sent.
+      return Render.invalid(error.message, { nothingSent: false })
+    case "StillInProgress":
+      return {
+        exitCode: 3,
+        status: "pending",
+        fields: { intent: error.intent, ...(error.handle === undefined ? {} : { out_trade_no: error.handle }) },
+        message: Render.sentence(
+          store._tag === "Sqlite"
+            ? `${
+              error.message.replace(/; a runner keeps following it$/, "")
+            }: it is recorded in ${store.filename}, and \`qfpay worker --db ${store.filename}\` (or this command again) keeps following it`
+            : error.message
+        ),
+        details: [`Check it with: qfpay status --intent ${error.intent} --db ${describe(store)}`]
+      }
+    case "JournalError":
+      return {
+        exitCode: 4,
+        status: "unknown",
+        fields: {},
+        message: Render.sentence(error.message),
+        details: []
+      }
+  }
+}
+
+/**
+ * An intent's status, for people and for `--json`.
+ *
+ * @since 0.2.0
+ * @category outcomes
+ */
+export const status = (s: Durable.Status): Render.Outcome => ({
+  exitCode: 0,
+  status: s.state === "settled" ? "settled" : s.state === "failed" ? "rejected" : "pending",
+  fields: {
+    intent: s.intent,
+    kind: s.kind,
+    state: s.state,
+    out_trade_no: s.handle?.out_trade_no,
+    orig_syssn: s.handle?.syssn,
+    result: s.result,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt
+  },
+  message: `Intent ${s.intent} (${s.kind}): ${s.state}${
+    s.state === "pending" ? ", a runner follows it" : ""
+  } (recorded ${s.createdAt}, last change ${s.updatedAt}).`,
+  details: []
+})
+
+/**
+ * A durable command interrupted by a signal: the intent is recorded; a runner follows it.
+ *
+ * @since 0.2.0
+ * @category outcomes
+ */
+export const interrupted = (signal: string, intent: string, store: Store): Render.Outcome => ({
+  exitCode: 3,
+  status: "pending",
+  fields: { intent, signal },
+  message: Render.sentence(
+    `Interrupted by ${signal}: intent ${intent} is recorded in ${describe(store)}; ${
+      store._tag === "Sqlite"
+        ? `\`qfpay worker --db ${store.filename}\` (or this command again) follows it to its end`
+        : "the workers follow it to its end"
+    }`
+  ),
+  details: [`Check it with: qfpay status --intent ${intent} --db ${describe(store)}`]
+})
+
+/**
+ * Reads `--listen host:port` (Postgres workers).
+ *
+ * @since 0.2.0
+ * @category flags
+ */
+export const listenAddress = (
+  value: Option.Option<string>
+): Either.Either<{ readonly host: string; readonly port: number }, Flags.FlagError> =>
+  Option.match(value, {
+    onNone: () => Either.right({ host: "127.0.0.1", port: 34431 }),
+    onSome: (text) => {
+      const match = /^(.+):(\d{1,5})$/.exec(text.trim())
+      const port = match === null ? NaN : Number(match[2])
+      return match !== null && port > 0 && port < 65536
+        ? Either.right({ host: match[1].replace(/^\[(.*)\]$/, "$1"), port })
+        : Either.left(
+          new Flags.FlagError({
+            message: `--listen expects host:port, such as 127.0.0.1:34431, got ${JSON.stringify(text)}`
+          })
+        )
+    }
+  })
+
+/**
+ * Reads `--state`.
+ *
+ * @since 0.2.0
+ * @category flags
+ */
+export const stateFilter = (
+  value: Option.Option<string>
+): Either.Either<Journal.State | undefined, Flags.FlagError> =>
+  Option.match(value, {
+    onNone: () => Either.right(undefined),
+    onSome: (text) =>
+      text === "pending" || text === "settled" || text === "failed"
+        ? Either.right(text)
+        : Either.left(
+          new Flags.FlagError({ message: `--state must be pending, settled or failed, got ${JSON.stringify(text)}` })
+        )
+  })
