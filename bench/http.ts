@@ -10,19 +10,20 @@ import { HttpTransport, NodeTransport } from "@effect-qfpay/http"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Duration, Effect, Layer, ManagedRuntime, Tracer } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Agent, request } from "undici"
+import { Agent, Dispatcher, request } from "undici"
 import { fmt, median, summary } from "./stats.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-const APP_CODE = "SANDBOX0APPCODE0000000000000001"
-const CLIENT_KEY = "SANDBOX0CLIENTKEY000000000000001"
+export const APP_CODE = "SANDBOX0APPCODE0000000000000001"
+export const CLIENT_KEY = "SANDBOX0CLIENTKEY000000000000001"
 
-const startSandbox = () =>
+export const startSandbox = () =>
   new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, "packages/testing/dist/bin.js"), "--port", "0"], {
       stdio: ["ignore", "pipe", "inherit"]
@@ -36,7 +37,7 @@ const startSandbox = () =>
     child.on("exit", (code) => reject(new Error(`the sandbox exited with ${code}`)))
   })
 
-const sign = (params: Record<string, string>): string => {
+export const sign = (params: Record<string, string>): string => {
   let s = ""
   for (const name of Object.keys(params).sort()) s += (s === "" ? "" : "&") + name + "=" + params[name]
   return createHash("md5").update(s + CLIENT_KEY, "utf8").digest("hex").toUpperCase()
@@ -100,6 +101,83 @@ const compare = async (
  */
 export type Row = Awaited<ReturnType<typeof compare>>[number]
 
+// The same mechanisms in process, around stand-ins for the network that answer on the next turn
+// of the event loop: no I/O and no server, so differences of a microsecond show.
+const inProcess = async (
+  total: number,
+  around: (
+    transport: Transport.Service,
+    wrap: (
+      effect: Effect.Effect<Transport.TransportResponse, QFPayError.TransportError>
+    ) => Effect.Effect<Transport.TransportResponse, QFPayError.TransportError>
+  ) => Transport.Service,
+  onTimeout: () => QFPayError.TransportError,
+  timeout: Duration.Duration
+) => {
+  const body = `{"respcd":"0000","resperr":"ok","syssn":"20191227000200020061752831","txamt":"1"}`
+  const bytes = Buffer.from(body)
+  const client = HttpClient.make((request) =>
+    Effect.async((resume) => {
+      setImmediate(() =>
+        resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body, { status: 200 }))))
+      )
+    })
+  )
+  class Answering extends Dispatcher {
+    override dispatch(_options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      setImmediate(() => {
+        const controller = { abort() {}, pause() {}, resume() {}, aborted: false, paused: false, reason: null }
+        handler.onRequestStart?.(controller, {})
+        handler.onResponseStart?.(controller, 200, { "content-type": "application/json" }, "OK")
+        handler.onResponseData?.(controller, bytes)
+        handler.onResponseEnd?.(controller, {})
+      })
+      return true
+    }
+  }
+  const dispatcher = new Answering()
+  const baseUrl = "http://127.0.0.1:9"
+  const platform = (t: Duration.DurationInput) => HttpTransport.fromClient(client, { baseUrl, timeout: t })
+  const node = (t: Duration.DurationInput) => NodeTransport.make({ baseUrl, dispatcher, timeout: t })
+  const bare = ManagedRuntime.make(Layer.empty)
+  const builtIn = await bare.runPromise(Effect.tracer)
+  const traced = ManagedRuntime.make(
+    Layer.setTracer(Tracer.make({ span: (...args) => builtIn.span(...args), context: (f) => f() }))
+  )
+  const request = {
+    endpoint: Endpoint.refund,
+    params: { syssn: "20191227000200020061752831", txamt: "1", out_trade_no: "B1", txdtm: "2026-11-22 10:00:00" },
+    headers: { "X-QF-APPCODE": APP_CODE, "X-QF-SIGN": "0123456789ABCDEF0123456789ABCDEF" }
+  }
+  const send = (transport: Transport.Service, runtime: ManagedRuntime.ManagedRuntime<never, never> = bare) => () =>
+    runtime.runPromise(Effect.asVoid(transport.send(request)))
+  const noDeadline = platform(Duration.infinity)
+  const variants = [
+    ["HttpTransport, no deadline", send(noDeadline)],
+    ["HttpTransport, its deadline (one child fiber, one timer)", send(platform(timeout))],
+    [
+      "HttpTransport, Effect.timeoutFail",
+      send(around(noDeadline, Effect.timeoutFail({ duration: timeout, onTimeout })))
+    ],
+    [
+      "HttpTransport, Effect.race with Effect.sleep",
+      send(around(noDeadline, (e) => Effect.race(e, Effect.zipRight(Effect.sleep(timeout), Effect.fail(onTimeout())))))
+    ],
+    [
+      "HttpTransport, Effect.timeoutFail of Effect.disconnect",
+      send(around(noDeadline, (e) => Effect.timeoutFail(Effect.disconnect(e), { duration: timeout, onTimeout })))
+    ],
+    ["NodeTransport, no deadline", send(node(Duration.infinity))],
+    ["NodeTransport, its deadline (one timer)", send(node(timeout))],
+    ["NodeTransport, its deadline and its span (a tracer of your own)", send(node(timeout), traced)]
+  ] as const
+  for (const [, op] of variants) await drive(5000, 64, op)
+  const rows = await compare(variants, 64, total, 5)
+  await bare.dispose()
+  await traced.dispose()
+  return rows
+}
+
 export const RAW = "raw undici"
 export const NODE = "library over NodeTransport"
 export const PLATFORM = "library over HttpTransport"
@@ -107,7 +185,12 @@ export const NODE_SEND = "NodeTransport send alone"
 export const PLATFORM_SEND = "HttpTransport send alone"
 export const CLIENT_ALONE = "platform HttpClient alone"
 
-export const run = async (options: { readonly sequential: number; readonly concurrent: number }) => {
+export const run = async (options: {
+  readonly sequential: number
+  readonly concurrent: number
+  readonly deadlineRequests: number
+  readonly inProcessRequests: number
+}) => {
   const { child, url } = await startSandbox()
   try {
     const created = await fetch(`${url}/_sandbox/payments`, {
@@ -220,7 +303,9 @@ export const run = async (options: { readonly sequential: number; readonly concu
     // A tracer that is not Effect's built-in one (which NodeTransport skips spans for): it
     // makes the same spans, so the row shows what making them costs.
     const builtIn = await bare.runPromise(Effect.tracer)
-    const ownTracer = Tracer.make({ span: (...args) => builtIn.span(...args), context: (f) => f() })
+    const traced = ManagedRuntime.make(
+      Layer.setTracer(Tracer.make({ span: (...args) => builtIn.span(...args), context: (f) => f() }))
+    )
     const deadlines = [
       ["HttpTransport, no deadline", sendAlone(noDeadline, bare)],
       ["HttpTransport, its deadline (one child fiber, one timer)", sendAlone(platformSend(timeout), bare)],
@@ -246,18 +331,20 @@ export const run = async (options: { readonly sequential: number; readonly concu
       ["NodeTransport, its deadline (one timer)", sendAlone(nodeSend(timeout), bare)],
       [
         "NodeTransport, its deadline and its span (a tracer of your own)",
-        sendAlone(around(nodeSend(timeout), Effect.withTracer(ownTracer)), bare)
+        sendAlone(nodeSend(timeout), traced)
       ]
     ] as const
     for (const [, op] of deadlines) await drive(300, 8, op)
-    const deadlineRows = await compare(deadlines, 64, options.concurrent, 3)
+    const deadlineRows = await compare(deadlines, 64, options.deadlineRequests, 5)
+    const mechanisms = await inProcess(options.inProcessRequests, around, onTimeout, timeout)
 
     await nodeRuntime.dispose()
     await platformRuntime.dispose()
     await clientRuntime.dispose()
     await bare.dispose()
+    await traced.dispose()
     await agent.close()
-    return { rows, deadlineRows }
+    return { rows, deadlineRows, mechanisms }
   } finally {
     child.kill()
   }
@@ -270,7 +357,7 @@ export const report = (
   result: Awaited<ReturnType<typeof run>>,
   context: { readonly cores: number; readonly quick: boolean }
 ) => {
-  const { deadlineRows, rows } = result
+  const { deadlineRows, mechanisms, rows } = result
   const at = (client: string, concurrency: number) =>
     rows.find((r) => r.client === client && r.concurrency === concurrency)!
   const target = (ok: boolean) => (ok ? "met" : "**missed**")
@@ -316,14 +403,19 @@ export const report = (
     } µs CPU, p50 ${fmt(raw64.p50, 2)} ms, ${fmt(raw64.throughput, 0)}/s`,
     ...deadlineRows.map((row) =>
       `  send alone, ${row.client.padEnd(64)} CPU ${fmt(row.cpuMicros, 0)} µs, ${fmt(row.throughput, 0)}/s`
-    )
+    ),
+    ...mechanisms.map((row) => `  in process, ${row.client.padEnd(64)} CPU ${fmt(row.cpuMicros, 1)} µs`)
   ]
+  const node1 = at(NODE, 1)
+  const nodeSend1 = at(NODE_SEND, 1)
   const node64 = at(NODE, 64)
   const nodeSend64 = at(NODE_SEND, 64)
   const platform64 = at(PLATFORM, 64)
   const platformSend64 = at(PLATFORM_SEND, 64)
   const alone64 = at(CLIENT_ALONE, 64)
-  const noDeadline = deadlineRows[0]
+  const alone1 = at(CLIENT_ALONE, 1)
+  // Differences below a microsecond (or below zero) are noise.
+  const micro = (n: number) => (n < 1 ? "under 1 µs" : `${fmt(n, 1)} µs`)
   const markdown = `## 2. A refund over HTTP on loopback
 
 The sandbox server in a process of its own; refunds of one cent against one payment; client
@@ -364,30 +456,76 @@ ${[NODE, PLATFORM, NODE_SEND, PLATFORM_SEND, CLIENT_ALONE].map(ratioRow).join("\
 ${[NODE, PLATFORM].map(verdict).join("\n")}
 
 The per-request deadline, written each way around the same \`send\`, and \`NodeTransport\`'s span
-(made only under a tracer other than Effect's built-in one), at concurrency 64 in the same run:
+(made only under a tracer other than Effect's built-in one): over loopback at concurrency 64,
+and in process around stand-ins for the network that answer on the next turn of the event loop
+(no I/O, no server: there a microsecond shows). Same run; medians of five rounds.
 
-| \`send\` alone | client CPU per request | throughput |
-|---|---:|---:|
-${deadlineRows.map((r) => `| ${r.client} | ${fmt(r.cpuMicros, 0)} µs | ${fmt(r.throughput, 0)}/s |`).join("\n")}
+| \`send\` alone | over loopback: client CPU per request | throughput | in process: CPU per request |
+|---|---:|---:|---:|
+${
+    deadlineRows.map((r, i) =>
+      `| ${r.client} | ${fmt(r.cpuMicros, 0)} µs | ${fmt(r.throughput, 0)}/s | ${fmt(mechanisms[i].cpuMicros, 1)} µs |`
+    ).join("\n")
+  }
 
-Where the CPU goes at concurrency 64 (client-side, per request): raw undici ${fmt(raw64.cpuMicros, 0)} µs;
-\`NodeTransport\`'s \`send\` alone ${fmt(nodeSend64.cpuMicros, 0)} µs, so ${
-    fmt(nodeSend64.cpuMicros - raw64.cpuMicros, 0)
-  } µs for the transport (one fiber run,
-one \`Effect.async\`, one timer, its span); the full \`refund\` over it ${fmt(node64.cpuMicros, 0)} µs, so ${
+What the transport costs, and what bounds the rest. At concurrency 64 raw undici spends ${fmt(raw64.cpuMicros, 0)} µs of
+client CPU per refund and \`NodeTransport\`'s \`send\` alone ${fmt(nodeSend64.cpuMicros, 0)} µs (${
+    fmt(nodeSend1.cpuMicros, 0)
+  } against ${fmt(raw1.cpuMicros, 0)} µs at concurrency 1). That
+is close because the transport drives undici's dispatcher directly: no \`Readable\` body stream
+and no \`AsyncResource\` per request, as \`request()\` has. \`node bench/dist/profile.js\` (a CPU
+profile, 200 µs sampling, 20 000 refunds at concurrency 64; three runs on a quiet machine while
+this was written) puts raw undici at 46–59 µs of profiled JavaScript a refund (undici 26–35,
+Node 13–16, collection 5–6) and \`NodeTransport\`'s \`send\` at 15–25 µs more: Effect's runtime
+9–13 µs (the fiber each call runs on, one \`Effect.async\`), 15–18 µs more collection, 3–5 µs in
+the transport's own code, a little less in undici. The full \`refund\` over \`NodeTransport\` spends ${
     fmt(node64.cpuMicros - nodeSend64.cpuMicros, 0)
-  } µs
-for core's program (validation, signing, the answer's decode and classification, its spans),
-which is being reduced separately. \`HttpTransport\`'s \`send\` alone ${fmt(platformSend64.cpuMicros, 0)} µs, of which
-\`@effect/platform\`'s client by itself is ${fmt(alone64.cpuMicros, 0)} µs; its refund ${
+  } µs more than its \`send\` alone at concurrency 64 (${fmt(node1.cpuMicros - nodeSend1.cpuMicros, 0)} µs at 1):
+that is core's program (validate, sign, decode and classify the answer, its spans), which is
+being reduced separately. In the profile: 80–84 µs more of Effect's runtime running the program
+(Schema's \`ParseResult\` among it), 27–31 µs in core's own functions, 15–19 µs more collection,
+and undici's own work and the socket writes taking about twice as long as under \`send\` alone
+(33–45 µs more; \`writev\` 12 against 6 µs), the same requests with a larger working set around them. Sequentially those microseconds add straight to a ${
+    fmt(raw1.p50, 2)
+  } ms
+round trip: the refund's p50 is ${fmt(node1.p50 - raw1.p50, 2)} ms above raw undici's, its \`send\` alone ${
+    fmt(nodeSend1.p50 - raw1.p50, 2)
+  } ms.
+
+\`HttpTransport\`'s \`send\` alone spends ${
+    fmt(platformSend64.cpuMicros, 0)
+  } µs, of which \`@effect/platform\`'s client by
+itself is ${fmt(alone64.cpuMicros, 0)} µs (its own span, \`HttpClientRequest\` and \`HttpClientResponse\` objects, a
+\`Readable\` body through \`request()\`, header objects); its refund ${
     fmt(platform64.cpuMicros, 0)
-  } µs. Neither transport
-uses \`Effect.timeoutFail\`: it races the exchange against an Effect sleep in two forked fibers,
-${fmt(deadlineRows[2].cpuMicros - noDeadline.cpuMicros, 0)} µs a request here against ${
-    fmt(deadlineRows[1].cpuMicros - noDeadline.cpuMicros, 0)
-  } µs for \`HttpTransport\`'s one child fiber and one timer
-(differences within a few µs are noise). On this shared machine figures move by about ±20% from
-run to run; compare the rows of one run.
+  } µs. That floor is the platform's,
+which is why \`NodeTransport\` exists: alone it is ${fmt(alone1.cpuMicros / raw1.cpuMicros, 2)} / ${
+    fmt(alone64.cpuMicros / raw64.cpuMicros, 2)
+  }× raw undici's CPU and
+${fmt(alone1.p50 / raw1.p50, 2)}× its sequential p50${
+    alone1.cpuMicros / raw1.cpuMicros > 2.5 || alone1.p50 / raw1.p50 > 1.3
+      ? ", over the targets before `HttpTransport` adds anything"
+      : ""
+  }.
+
+Neither transport uses \`Effect.timeoutFail\`, which races the
+exchange against an Effect sleep in two forked fibers: in process it adds ${
+    fmt(mechanisms[2].cpuMicros - mechanisms[0].cpuMicros, 1)
+  } µs a request to \`HttpTransport\`'s
+\`send\`, where its one child fiber and one timer add ${
+    fmt(mechanisms[1].cpuMicros - mechanisms[0].cpuMicros, 1)
+  } µs (\`Effect.race\` with a sleep ${
+    fmt(mechanisms[3].cpuMicros - mechanisms[0].cpuMicros, 1)
+  }, \`Effect.timeoutFail\` of
+\`Effect.disconnect\` ${
+    fmt(mechanisms[4].cpuMicros - mechanisms[0].cpuMicros, 1)
+  }); \`NodeTransport\`'s one timer adds ${
+    micro(mechanisms[6].cpuMicros - mechanisms[5].cpuMicros)
+  }, and its span, made only under
+a tracer other than Effect's built-in one, ${
+    micro(mechanisms[7].cpuMicros - mechanisms[6].cpuMicros)
+  }. Over loopback the same differences
+drown in the noise of real I/O on a shared machine, where a row moves by ±20% from run to run.
 `
   return { lines, markdown }
 }

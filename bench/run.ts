@@ -63,7 +63,12 @@ const main = async () => {
 
   log("\n2. A refund over HTTP on loopback")
   const http = Http.report(
-    await Http.run({ sequential: quick ? 300 : 2000, concurrent: quick ? 1000 : 6000 }),
+    await Http.run({
+      sequential: quick ? 300 : 2000,
+      concurrent: quick ? 1000 : 6000,
+      deadlineRequests: quick ? 1000 : 4000,
+      inProcessRequests: quick ? 5000 : 30_000
+    }),
     { cores: cpus.length, quick }
   )
   for (const line of http.lines) log(line)

@@ -2,7 +2,8 @@
  * The real transport: core's `Transport` over `@effect/platform`'s `HttpClient`, in QFPay's
  * wire format (PROTOCOL.md §1): POST with a form-urlencoded body, GET with the query string for
  * close, `X-QF-APPCODE` / `X-QF-SIGN` / `X-QF-SIGNTYPE` headers. You provide the `HttpClient`
- * (`NodeHttpClient.layerUndici`, `FetchHttpClient.layer`, …).
+ * (`NodeHttpClient.layerUndici`, `FetchHttpClient.layer`, …), with any middleware of your own.
+ * On Node without such middleware, `NodeTransport` does the same at a fraction of the cost.
  *
  * It never retries: the programs decide, with the same identifiers. It reports failures as
  * core's `TransportError`, saying whether the request may have reached QFPay: a connection
@@ -125,7 +126,8 @@ const withDeadline = <A>(
   )
 
 /**
- * A transport to `baseUrl` over the given client.
+ * A transport to `baseUrl` over the given client. The deadline is a timer on the wall clock,
+ * not Effect's `Clock`: it bounds real I/O, which `TestClock` does not move.
  *
  * @since 0.1.0
  * @category constructors

@@ -45,8 +45,12 @@ export const rateLimiterOf = (
  */
 export const redactedHeaders: ReadonlyArray<string> = ["x-qf-sign"]
 
-/** @internal */
-export const isRedacted = (name: string): boolean => redactedHeaders.includes(name.toLowerCase())
+/**
+ * Whether a header, by its lower-case name, carries a signature.
+ *
+ * @internal
+ */
+export const isRedacted = (lowerCaseName: string): boolean => redactedHeaders.includes(lowerCaseName)
 
 /** @internal */
 export const FORM = "application/x-www-form-urlencoded"
