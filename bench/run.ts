@@ -62,19 +62,16 @@ const main = async () => {
   )
 
   log("\n2. A refund over HTTP on loopback")
-  const http = await Http.run({ sequential: quick ? 300 : 2000, concurrent: quick ? 1000 : 6000 })
-  for (const row of http) {
-    log(
-      `  ${row.client.padEnd(26)} concurrency ${String(row.concurrency).padStart(2)}: p50 ${fmt(row.p50, 2)} ms, p99 ${
-        fmt(row.p99, 2)
-      } ms, ${fmt(row.throughput, 0)}/s`
-    )
-  }
-  const pair = (concurrency: number) => {
-    const library = http.find((r) => r.client === "library" && r.concurrency === concurrency)!
-    const raw = http.find((r) => r.client === "raw undici" && r.concurrency === concurrency)!
-    return { latency: library.p50 / raw.p50, throughput: library.throughput / raw.throughput }
-  }
+  const http = Http.report(
+    await Http.run({
+      sequential: quick ? 300 : 2000,
+      concurrent: quick ? 1000 : 6000,
+      deadlineRequests: quick ? 1000 : 4000,
+      inProcessRequests: quick ? 5000 : 30_000
+    }),
+    { cores: cpus.length, quick }
+  )
+  for (const line of http.lines) log(line)
 
   log("\n3. The in-memory test layer")
   const memory = await InMemory.run({ flows: quick ? 3000 : 20000, propertyRuns: quick ? 50 : 300 })
@@ -119,32 +116,6 @@ const main = async () => {
   log(`  Effect's TestClock: ${fmt(testClock.millisPerWake, 2)} ms per sleeper woken`)
 
   const target = (ok: boolean) => (ok ? "met" : "**missed**")
-  const seq = pair(1)
-  const c64 = pair(64)
-  const at = (client: Http.Row["client"], concurrency: number) =>
-    http.find((r) => r.client === client && r.concurrency === concurrency)!
-  const rawC = at("raw undici", 64)
-  const platC = at("platform HttpClient alone", 64)
-  const libC = at("library", 64)
-  const platS = at("platform HttpClient alone", 1)
-  const libS = at("library", 1)
-  const rawS = at("raw undici", 1)
-  const httpAnalysis = `Where the gap comes from: at concurrency 64 the client is CPU-bound (client and server share
-${cpus.length} cores). undici alone spends ${fmt(rawC.cpuMicros, 0)} µs of CPU per refund; \`@effect/platform\`'s
-\`HttpClient\`, with nothing of the library, ${fmt(platC.cpuMicros, 0)} µs (by itself ${
-    fmt(platS.p50 / rawS.p50, 2)
-  }× raw
-undici's p50 sequentially, against a budget of 1.5×); the library
-${fmt(libC.cpuMicros, 0)} µs, ${fmt(libC.cpuMicros - platC.cpuMicros, 0)} µs more than the platform client: the program
-itself (${fmt(memory.clientMicros, 0)} µs against a canned answer, item 3) and the per-request timeout
-(\`Effect.timeoutFail\` races the exchange against a sleep in two forked fibers: ${fmt(memory.timeoutMicros, 0)} µs on
-its own, measured below), plus the garbage both leave. Against the platform client the library
-is ${fmt(libS.p50 / platS.p50, 2)}× its p50 latency and ${
-    fmt(libC.throughput / platC.throughput, 2)
-  }× its throughput. The library does not
-retry blindly, keeps signatures out of traces and never sends without a deadline; those are the
-costs it chooses to pay over a bare client. On this shared machine these figures move by about ±20%
-from run to run; compare the rows of one run.`
   const report = `# Benchmarks
 
 Measured by \`pnpm bench\` (${quick ? "quick mode" : "full run"}), every figure of a table in the same run.
@@ -161,37 +132,7 @@ A typical refund request (five parameters): canonical string and MD5 signature.
 | minimal \`node:crypto\` implementation (the floor) | ${fmt(signing.floorMicros, 2)} µs | |
 | ratio | ${fmt(signing.ratio, 2)} | target ≤ 1.5: ${target(signing.ratio <= 1.5)} |
 
-## 2. A refund over HTTP on loopback
-
-The sandbox server in a process of its own; refunds of one cent against one payment; client
-and server share the machine's cores. The library runs the real \`refund\` program (validate,
-sign, send, decode, classify, with its per-request timeout and redaction) over its HTTP layer on
-undici, client-side rate limiting off (on, it holds a process to QFPay's 100 requests/s by
-design). The raw client is undici sending the identical signed form POST and parsing the JSON.
-\`@effect/platform\`'s \`HttpClient\` alone sends the same request with nothing of the library:
-the floor for any Effect HTTP client. Best of two rounds each.
-
-| client | concurrency | p50 | p99 | throughput | client CPU per refund |
-|---|---:|---:|---:|---:|---:|
-${
-    http.map((r) =>
-      `| ${r.client} | ${r.concurrency} | ${fmt(r.p50, 2)} ms | ${fmt(r.p99, 2)} ms | ${fmt(r.throughput, 0)}/s | ${
-        fmt(r.cpuMicros, 0)
-      } µs |`
-    ).join("\n")
-  }
-
-| | library ÷ raw, sequential | library ÷ raw, concurrency 64 | target |
-|---|---:|---:|---|
-| p50 latency | ${fmt(seq.latency, 2)} | ${fmt(c64.latency, 2)} | ≤ 1.5: ${
-    target(seq.latency <= 1.5 && c64.latency <= 1.5)
-  } |
-| throughput | ${fmt(seq.throughput, 2)} | ${fmt(c64.throughput, 2)} | ≥ 0.7: ${
-    target(seq.throughput >= 0.7 && c64.throughput >= 0.7)
-  } |
-
-${httpAnalysis}
-
+${http.markdown}
 ## 3. The in-memory test layer
 
 One fiber, one core; the simulator and the client in the same process.

@@ -17,6 +17,13 @@ export * as Environment from "./Environment.js"
 export * as HttpTransport from "./HttpTransport.js"
 
 /**
+ * The lean transport for Node backends, straight over undici, and its layers.
+ *
+ * @since 0.2.0
+ */
+export * as NodeTransport from "./NodeTransport.js"
+
+/**
  * Verifying and handling QFPay's asynchronous notifications.
  *
  * @since 0.1.0

@@ -6,9 +6,9 @@ import { refund } from "@effect-qfpay/core"
 import { Behaviour, FaultPlan, Simulator } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Logger, LogLevel } from "effect"
-import { overHttp } from "./support.js"
+import { bothTransports, overHttp } from "./support.js"
 
-describe("invariants over HTTP", () => {
+describe.each(bothTransports)("invariants over HTTP, %s", (transport) => {
   for (const seed of [1, 2, 3, 4, 5, 6]) {
     it.live(`seed ${seed}: one intent moves money once, settled sums stay within the amount, receipts match`, () =>
       Effect.gen(function*() {
@@ -35,7 +35,7 @@ describe("invariants over HTTP", () => {
         expect(settled.reduce((sum, r) => sum + r.txamt, 0)).toBeLessThanOrEqual(1000)
       }).pipe(
         Effect.provide(
-          overHttp("undici", {
+          overHttp(transport, {
             simulator: {
               behaviour: Behaviour.seeded(seed, { pendingRate: 0.3, maxEnquiries: 2 }),
               faults: FaultPlan.seeded(seed, { rate: 0.3, operations: ["refund", "query"] })

@@ -1,10 +1,11 @@
-import { Endpoint } from "@effect-qfpay/core"
-import { HttpTransport, RateLimit } from "@effect-qfpay/http"
+import { Endpoint, type Transport } from "@effect-qfpay/core"
+import { HttpTransport, NodeTransport, RateLimit } from "@effect-qfpay/http"
 import { QFPayTest } from "@effect-qfpay/testing"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect } from "effect"
+import { MockAgent } from "undici"
 
 // Within every window of `millis`, at most `limit` of the (sorted) times.
 const maxInWindow = (times: ReadonlyArray<number>, millis: number): number => {
@@ -41,30 +42,47 @@ describe("RateLimit", () => {
       expect(times[499]).toBe(60_000)
     }))
 
-  it.effect("is shared by every request of one transport layer, submits and enquiries alike", () =>
-    Effect.gen(function*() {
-      const times: Array<number> = []
-      const client = HttpClient.make((request) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          times.push(now)
-          return Effect.succeed(
-            HttpClientResponse.fromWeb(request, new Response(`{"respcd":"0000","data":[]}`, { status: 200 }))
+  // Each transport over a stand-in for the network that notes the (test) time of each request.
+  const limited = () => RateLimit.make([{ limit: 2, window: "1 second" }])
+  const stubs: Record<string, (clock: Clock.Clock, times: Array<number>) => Transport.Service> = {
+    NodeTransport: (clock, times) => {
+      const agent = new MockAgent()
+      agent.disableNetConnect()
+      agent.get("http://qfpay.invalid").intercept({ path: () => true, method: () => true }).reply(() => {
+        times.push(clock.unsafeCurrentTimeMillis())
+        return { statusCode: 200, data: `{"respcd":"0000","data":[]}` }
+      }).persist()
+      return NodeTransport.make({ baseUrl: "http://qfpay.invalid", dispatcher: agent, rateLimiter: limited() })
+    },
+    HttpTransport: (_, times) =>
+      HttpTransport.fromClient(
+        HttpClient.make((request) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            times.push(now)
+            return Effect.succeed(
+              HttpClientResponse.fromWeb(request, new Response(`{"respcd":"0000","data":[]}`, { status: 200 }))
+            )
+          })
+        ),
+        { baseUrl: "http://qfpay.invalid", rateLimiter: limited() }
+      )
+  }
+
+  for (const [name, stub] of Object.entries(stubs)) {
+    it.effect(`${name}: is shared by every request of one transport layer, submits and enquiries alike`, () =>
+      Effect.gen(function*() {
+        const times: Array<number> = []
+        const transport = stub(yield* Effect.clock, times)
+        yield* QFPayTest.settleWithTestClock(
+          Effect.forEach(
+            [Endpoint.refund, Endpoint.query, Endpoint.query, Endpoint.reversal, Endpoint.close],
+            (endpoint) => transport.send({ endpoint, params: {}, headers: {} }),
+            { concurrency: "unbounded" }
           )
-        })
-      )
-      const transport = HttpTransport.fromClient(client, {
-        baseUrl: "http://qfpay.invalid",
-        rateLimiter: RateLimit.make([{ limit: 2, window: "1 second" }])
-      })
-      yield* QFPayTest.settleWithTestClock(
-        Effect.forEach(
-          [Endpoint.refund, Endpoint.query, Endpoint.query, Endpoint.reversal, Endpoint.close],
-          (endpoint) => transport.send({ endpoint, params: {}, headers: {} }),
-          { concurrency: "unbounded" }
         )
-      )
-      expect(times).toEqual([0, 0, 1000, 1000, 2000])
-    }))
+        expect(times).toEqual([0, 0, 1000, 1000, 2000])
+      }))
+  }
 
   it.effect("can be turned off", () =>
     Effect.gen(function*() {

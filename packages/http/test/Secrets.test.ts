@@ -2,9 +2,9 @@ import { refund, reverse, undo } from "@effect-qfpay/core"
 import { FaultPlan, Recording, Simulator } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
-import { overHttp } from "./support.js"
+import { bothTransports, overHttp } from "./support.js"
 
-describe("secrets over HTTP", () => {
+describe.each(bothTransports)("secrets over HTTP, %s", (transport) => {
   it.live("the client key never appears in a log line (Debug included), a span or an error; signatures are redacted", () => {
     const recording = Recording.make()
     return Effect.gen(function*() {
@@ -32,13 +32,13 @@ describe("secrets over HTTP", () => {
       expect(recording.lines.some((line) => line.includes("DEBUG"))).toBe(true)
       expect(recording.spans.some((span) => span.includes("http.client"))).toBe(true)
       expect(text).not.toContain(key)
-      // The HTTP client's spans show the request headers, with the signature redacted.
+      // The transport's spans show the request headers, with the signature redacted.
       const signatures = (yield* sim.requestLog).map((e) => e.signature!).filter(Boolean)
       expect(signatures.length).toBeGreaterThan(3)
       for (const signature of signatures) expect(text).not.toContain(signature)
       const headerAttributes = recording.spans.filter((span) => span.includes("http.request.header.x-qf-sign"))
       expect(headerAttributes.length).toBeGreaterThan(0)
       expect(headerAttributes.every((span) => span.includes("<redacted>"))).toBe(true)
-    }).pipe(recording.instrument, Effect.provide(overHttp()))
+    }).pipe(recording.instrument, Effect.provide(overHttp(transport)))
   })
 })
