@@ -512,7 +512,18 @@ const cancelCommand = define({
     "Cancel a payment that has not completed: a reversal or a close, as its pay type requires (an unknown pay type is refused, never guessed).",
     "With --durable --intent ID --db FILE, the cancellation is recorded before its first request and followed to its end across crashes and restarts."
   ],
-  flags: { ...cancelFlags, payType: Flags.payType, ...durableFlags },
+  flags: {
+    syssn: Flags.syssn,
+    outTradeNo: Flags.outTradeNo,
+    amount: Flags.amount,
+    txdtm: Flags.txdtm,
+    udid: Flags.udid,
+    payType: Flags.payType,
+    ...durableFlags,
+    ...target,
+    ...polling,
+    json: Flags.json
+  },
   required: ["amount", "txdtm", "payType"],
   oneOf: ["syssn", "outTradeNo"],
   examples: [
@@ -841,7 +852,7 @@ const journalCommand = define({
   name: "journal",
   summary: "List the durable intents: qfpay journal list [--state pending].",
   description: [
-    "List the durable intents recorded in --db, oldest first, optionally in one state. It only reads the journal."
+    "List the durable intents recorded in --db, oldest first; --state keeps those in one state. It only reads the journal."
   ],
   flags: { db: Flags.db, state: Flags.state, json: Flags.json },
   required: ["db"],

@@ -153,7 +153,9 @@ describe("parse failures", () => {
       expect(extra).toContain(`"extra"`)
       expect(twice).toContain("--syssn was given more than once")
       expect(command).toContain(`"nope" is not a qfpay command`)
-      expect(command).toContain("refund, reverse, close, cancel, undo, query, poll, sandbox, verify-notification, demo")
+      expect(command).toContain(
+        "refund, reverse, close, cancel, undo, query, poll, sandbox, worker, status, journal, verify-notification, demo"
+      )
       expect(none).toContain("give a command first".replace("g", "G"))
       expect(port).toBe(`--port must be a whole number from 0 to 65535, got "abc".`)
       expect(wizard).toContain("--wizard")
@@ -225,6 +227,9 @@ describe("help", () => {
           "--amount",
           "--out-trade-no",
           "--udid",
+          "--durable",
+          "--intent",
+          "--db",
           "--env",
           "--timeout",
           "--poll-interval",
@@ -259,6 +264,9 @@ describe("help", () => {
           "--syssn",
           "--out-trade-no",
           "--udid",
+          "--durable",
+          "--intent",
+          "--db",
           "--env",
           "--timeout",
           "--poll-interval",
@@ -270,6 +278,9 @@ describe("help", () => {
           "--amount",
           "--refund-out-trade-no",
           "--udid",
+          "--durable",
+          "--intent",
+          "--db",
           "--env",
           "--timeout",
           "--poll-interval",
@@ -278,6 +289,9 @@ describe("help", () => {
         query: ["--syssn", "--out-trade-no", "--page", "--page-size", "--env", "--timeout"],
         poll: ["--reconcile", "--env", "--timeout", "--poll-interval", "--poll-deadline"],
         sandbox: ["--host", "--port"],
+        worker: ["--db", "--listen", "--env", "--timeout"],
+        status: ["--intent", "--db"],
+        journal: ["--db", "--state"],
         "verify-notification": ["--signature"],
         demo: ["--poll-interval"]
       }
