@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { PollPolicy, type QFPayConfig, RetryPolicy, type Transport } from "@effect-qfpay/core"
-import { Environment, HttpTransport } from "@effect-qfpay/http"
+import { Environment, HttpTransport, NodeTransport } from "@effect-qfpay/http"
 import { SandboxServer, Simulator } from "@effect-qfpay/testing"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as ConfigError from "effect/ConfigError"
@@ -43,7 +43,9 @@ export interface TargetFlags {
 export const interactiveRetry: RetryPolicy.RetryPolicy = RetryPolicy.make({
   base: "250 millis",
   maxDelay: "2 seconds",
-  retries: 3
+  retries: 3,
+  // A server asking for a longer pause than this is answered at once (RateLimited, with when).
+  maxRetryAfter: "10 seconds"
 })
 
 /**
@@ -146,11 +148,12 @@ export const layer = (
   settings: Settings
 ): Layer.Layer<Transport.Transport | QFPayConfig.QFPayConfig, ConfigError.ConfigError> => {
   const timeout = Option.getOrUndefined(settings.timeout)
-  const transport = HttpTransport.layerConfig(HttpTransport.fromEnv, {
+  // The lean transport over undici: what a Node command line needs, at the least cost.
+  const transport = NodeTransport.layerConfig(HttpTransport.fromEnv, {
     poll: settings.poll,
     retry: interactiveRetry,
     ...(timeout === undefined ? {} : { timeout })
-  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  })
   if (Option.isNone(settings.environment)) return transport
   // `--env` wins over QFPAY_ENV; everything else comes from the provider in place (the
   // process's environment, or a test's).
