@@ -82,7 +82,7 @@ export const layer = (
         shardingConfig: { ...shardingConfig, runnerAddress: Option.none() }
       }))
     )
-    return Layer.merge(client, journal).pipe(Layer.provide(sql)) as any
+    return Layer.merge(client, journal).pipe(Layer.provide(sql))
   }
   const engine = ClusterWorkflowEngine.layer.pipe(
     Layer.provideMerge(NodeClusterSocket.layer({
