@@ -355,7 +355,7 @@ export const durably = (
                 StillInProgress: (e) => Effect.succeed(DurableCli.failure(e, store)),
                 JournalError: (e) => Effect.succeed(DurableCli.failure(e, store))
               }),
-              Effect.provide(DurableCli.submitter(store)),
+              Effect.provide(DurableCli.engine(store, false)),
               Effect.catchAll((e) =>
                 QFPayError.isQFPayError(e)
                   ? Effect.fail(e)
@@ -814,7 +814,7 @@ const workerCommand = define({
             const signal = yield* (yield* Signals).signal
             return { ...Render.stopped(signal, "The worker"), exitCode: 0 } satisfies Render.Outcome
           }).pipe(
-            Effect.provide(DurableCli.runner(store, listen)),
+            Effect.provide(DurableCli.engine(store, listen)),
             Effect.provide(Target.layer(settings)),
             Effect.catchAll((error) => Effect.succeed(Render.invalid(describeStartFailure(error))))
           )

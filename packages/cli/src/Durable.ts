@@ -82,32 +82,16 @@ export const describe = (store: Store): string => {
 }
 
 /**
- * What submits durable operations from a command: the runner itself (SQLite), or a submitter
- * that hands them to the runners (Postgres).
+ * The durable engine for a command: `qfpay worker` is a runner (listening on `listen` with
+ * Postgres); a money command with `--durable` is the runner itself with SQLite (one process
+ * per file), and with Postgres a submitter that hands intents to the runners (`listen: false`).
  *
  * @since 0.2.0
  * @category layers
  */
-export const submitter = (
-  store: Store
-): Layer.Layer<
-  WorkflowEngine.WorkflowEngine | Journal.Journal,
-  unknown,
-  QFPayConfig.QFPayConfig | Transport.Transport
-> =>
-  store._tag === "Sqlite"
-    ? DurableSqlite.layer({ filename: store.filename })
-    : DurablePg.layer({ url: store.url, runner: false })
-
-/**
- * A runner: `qfpay worker`.
- *
- * @since 0.2.0
- * @category layers
- */
-export const runner = (
+export const engine = (
   store: Store,
-  listen: { readonly host: string; readonly port: number }
+  listen: { readonly host: string; readonly port: number } | false
 ): Layer.Layer<
   WorkflowEngine.WorkflowEngine | Journal.Journal,
   unknown,

@@ -21,7 +21,7 @@ import type { Receipt } from "../Receipt.js"
 import type { Transport } from "../Transport.js"
 import * as Client from "./client.js"
 import * as Decide from "./decide.js"
-import { firstPoll, settingsFor } from "./policy.js"
+import { delay, settingsFor } from "./policy.js"
 import * as Prepare from "./request.js"
 import { type Stepper, stepper } from "./schedule.js"
 import * as Scheduler from "./scheduler.js"
@@ -83,19 +83,14 @@ export const run = (
           if (action.first !== undefined && scheduler !== undefined) {
             return yield* Scheduler.await_(scheduler, step, policy)
           }
-          const now = yield* Clock.currentTimeMillis
-          const millis = action.first !== undefined
-            ? Option.some(yield* firstPoll(policy, now - action.first.since))
-            : yield* steppers[action.schedule].next(now, step.state.lastCode)
-          if (action.first !== undefined) {
-            steppers.poll = stepper(policy.schedule)
-          }
-          event = {
-            _tag: "Delay",
-            now,
-            wait: action,
-            millis: Option.isSome(millis) ? Math.max(millis.value, action.atLeast) : undefined
-          }
+          if (action.first !== undefined) steppers.poll = stepper(policy.schedule)
+          event = yield* delay(
+            action,
+            policy,
+            steppers[action.schedule],
+            yield* Clock.currentTimeMillis,
+            step.state.lastCode
+          )
           break
         }
         case "Sleep":

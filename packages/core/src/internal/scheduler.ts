@@ -33,7 +33,7 @@ import * as Client from "./client.js"
 import * as Decide from "./decide.js"
 import { Heap } from "./heap.js"
 import { observe } from "./observe.js"
-import { firstPoll, settingsFor } from "./policy.js"
+import { delay, settingsFor } from "./policy.js"
 import { compact } from "./request.js"
 import { type Stepper, stepper } from "./schedule.js"
 
@@ -141,18 +141,13 @@ export const make = (
               if (!reported) yield* report(entry, Option.some(Duration.millis(action.millis)))
               schedule(entry, now + action.millis)
               return false
-            case "Wait": {
-              const millis = action.first !== undefined
-                ? Option.some(yield* firstPoll(entry.policy, now - action.first.since))
-                : yield* entry.stepper.next(now, entry.state.lastCode)
-              step = Decide.decide(entry.settings, entry.state, {
-                _tag: "Delay",
-                now,
-                wait: action,
-                millis: Option.isSome(millis) ? Math.max(millis.value, action.atLeast) : undefined
-              })
+            case "Wait":
+              step = Decide.decide(
+                entry.settings,
+                entry.state,
+                yield* delay(action, entry.policy, entry.stepper, now, entry.state.lastCode)
+              )
               continue
-            }
             case "Done":
               entry.done(Either.right(action.receipt))
               return false
