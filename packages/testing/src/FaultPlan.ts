@@ -79,7 +79,7 @@ export const truncatedJson: Fault = { _tag: "TruncatedJson" }
 export interface RequestInfo {
   readonly operation: Endpoint.Operation
   readonly params: Readonly<Record<string, string>>
-  /** The position of this request in the simulator's log, from 0. */
+  /** This request's `index` in the simulator's log: it counts every request, from 0. */
   readonly index: number
 }
 
