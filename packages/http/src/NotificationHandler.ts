@@ -23,6 +23,9 @@
  * JSON that is not a notification get a 400 with one line of reason. The signature is checked
  * over the raw bytes before anything is parsed.
  *
+ * The platform's server spans record request headers: to keep signatures out of traces, serve
+ * with `Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, "x-qf-sign"])`.
+ *
  * @since 0.1.0
  */
 import { Notification, Signature } from "@effect-qfpay/core"
