@@ -122,7 +122,7 @@ export const badSignature: Fault = { _tag: "BadSignature" }
 export interface RequestInfo {
   readonly operation: Endpoint.Operation
   readonly params: Readonly<Record<string, string>>
-  /** The position of this request in the simulator's log, from 0. */
+  /** This request's `index` in the simulator's log: it counts every request, from 0. */
   readonly index: number
 }
 

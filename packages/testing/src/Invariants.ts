@@ -149,13 +149,14 @@ export const oneIntentMovesMoneyOnce = (options: Options = {}) =>
           const sim = yield* Simulator.Simulator
           const p = yield* Effect.orDie(sim.createPayment({ ...payment, txamt: payment.txamt + 2000 }))
           for (const txamt of amounts) {
-            const logBefore = (yield* sim.requestLog).length
+            // By index, not position: the log keeps only its last entries.
+            const logBefore = yield* sim.requestCount
             const rowsBefore = (yield* sim.refundsOf(p.syssn)).length
             yield* Effect.exit(refund({ syssn: p.syssn, txamt }))
             const rows = (yield* sim.refundsOf(p.syssn)).slice(rowsBefore)
             check(rows.length <= 1, () => `one refund intent left ${rows.length} refunds`)
             const ids = new Set(
-              (yield* sim.requestLog).slice(logBefore).filter((e) => e.operation === "refund").map((e) =>
+              (yield* sim.requestLog).filter((e) => e.index >= logBefore && e.operation === "refund").map((e) =>
                 e.params.out_trade_no
               )
             )

@@ -198,6 +198,22 @@ export type PaymentState =
   | { readonly _tag: "Failed"; readonly code: string }
 
 /**
+ * The payment states by name, as the sandbox's HTTP route takes them: `"pending"` is
+ * `{ _tag: "Pending" }` (code 1143, settled only by `settle`) and `"failed"` is
+ * `{ _tag: "Failed", code: "1205" }`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PaymentStateName = "paid" | "pending" | "failed"
+
+const byName: { readonly [name in PaymentStateName]: PaymentState } = {
+  paid: { _tag: "Paid" },
+  pending: { _tag: "Pending" },
+  failed: { _tag: "Failed", code: "1205" }
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -207,7 +223,8 @@ export interface NewPayment {
   readonly txcurrcd?: string | undefined
   readonly out_trade_no?: string | undefined
   readonly txdtm?: string | undefined
-  readonly state?: PaymentState | undefined
+  /** Paid by default. A name (`"pending"`) or the tagged form (`{ _tag: "Pending", code: "1145" }`). */
+  readonly state?: PaymentState | PaymentStateName | undefined
 }
 
 const json = (status: number, body: unknown): WireAnswer => ({
@@ -249,7 +266,11 @@ export class Model {
   private readonly refundsByPayment = new Map<string, Array<Txn>>()
   private readonly order: Array<Txn> = []
   private readonly pendingSet = new Set<Txn>()
+  /** The last requests, oldest first: at least `logLimit` of them (trimmed in batches). */
   readonly log: Array<LogEntry> = []
+  /** How many entries the request log keeps. */
+  readonly logLimit: number
+  private requests = 0
   private sequence = 0
   private readonly node: string
 
@@ -259,11 +280,14 @@ export class Model {
     readonly policy?: Behaviour.Policy | undefined
     /** Distinguishes the transaction numbers of several simulators. Default 0. */
     readonly node?: number | undefined
+    /** How many entries the request log keeps. Default: all. */
+    readonly logLimit?: number | undefined
   }) {
     this.credentials = new Map(options.credentials.map((c) => [c.appCode, c]))
     this.rules = { ...defaultRules, ...options.rules }
     this.policy = options.policy ?? Behaviour.alwaysSucceed
     this.node = String((options.node ?? 0) % 10000).padStart(4, "0")
+    this.logLimit = options.logLimit ?? Infinity
   }
 
   // ---------------------------------------------------------------------------------------
@@ -414,7 +438,7 @@ export class Model {
     }
     const out_trade_no = input.out_trade_no ?? `SIM${this.sequence + 1}${String(now).slice(-6)}`
     if (this.byOutTradeNo.has(out_trade_no)) return Either.left(`out_trade_no ${out_trade_no} is already used`)
-    const state = input.state ?? { _tag: "Paid" }
+    const state = typeof input.state === "string" ? byName[input.state] : input.state ?? byName.paid
     const txn: Txn = {
       kind: "payment",
       syssn: this.newSyssn(now),
@@ -828,10 +852,32 @@ export class Model {
     )
   }
 
-  /** Appends to the request log and returns the entry's index. */
+  /** How many requests were recorded, those dropped from the log included: the next index. */
+  get requestCount(): number {
+    return this.requests
+  }
+
+  /** How many payments and refunds are held. */
+  get transactionCount(): number {
+    return this.order.length
+  }
+
+  /** The last `logLimit` entries of the request log. */
+  recentLog(): ReadonlyArray<LogEntry> {
+    return this.log.length > this.logLimit ? this.log.slice(-this.logLimit) : [...this.log]
+  }
+
+  /**
+   * Appends to the request log and returns the entry, whose `index` counts every request
+   * recorded. Past `logLimit` entries the oldest are dropped, an eighth of the limit at a time,
+   * so that dropping costs amortised O(1) per request.
+   */
   record(entry: Omit<LogEntry, "index">): LogEntry {
-    const full = { ...entry, index: this.log.length }
+    const full = { ...entry, index: this.requests++ }
     this.log.push(full)
+    if (this.log.length > this.logLimit + Math.ceil(this.logLimit / 8)) {
+      this.log.splice(0, this.log.length - this.logLimit)
+    }
     return full
   }
 }

@@ -21,6 +21,8 @@ import {
   type LogEntry,
   Model,
   type NewPayment,
+  type PaymentState,
+  type PaymentStateName,
   type Rules,
   type Transaction,
   type WireAnswer,
@@ -40,6 +42,14 @@ export type {
    * @since 0.1.0
    */
   NewPayment,
+  /**
+   * @since 0.2.0
+   */
+  PaymentState,
+  /**
+   * @since 0.2.0
+   */
+  PaymentStateName,
   /**
    * @since 0.1.0
    */
@@ -99,6 +109,64 @@ export class InvalidPayment extends Schema.TaggedError<InvalidPayment>("@effect-
 }
 
 /**
+ * The simulator is full: it holds `limit` transactions (payments and refunds), its
+ * `limits.transactions`. Over HTTP this is a 507.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class SimulatorFull extends Schema.TaggedError<SimulatorFull>("@effect-qfpay/testing/SimulatorFull")(
+  "SimulatorFull",
+  { limit: Schema.Number }
+) {
+  /**
+   * @since 0.2.0
+   */
+  override get message(): string {
+    return `the simulator holds ${this.limit} transactions, its limit: start a new one, or raise limits.transactions.`
+  }
+}
+
+/**
+ * What a simulator keeps at most, so that a long-lived one (a sandbox server left running) stays
+ * bounded in memory.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Limits {
+  /**
+   * The request log keeps the last this many entries. Every entry keeps its `index`, which
+   * counts all requests since the start, so entries dropped show as the first `index` being
+   * above 0; `requestCount` is the next index. `Infinity` keeps all.
+   */
+  readonly requestLog: number
+  /**
+   * Payments and refunds held at most. Past it, creating one fails with `SimulatorFull` (in
+   * memory) or answers 507 (over HTTP); reading, settling and cancelling still work.
+   */
+  readonly transactions: number
+}
+
+/**
+ * The in-memory simulator's limits: the last 100 000 requests and 1 000 000 transactions, far
+ * above what a test makes, while a runaway loop still stops at a clear error.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultLimits: Limits = { requestLog: 100_000, transactions: 1_000_000 }
+
+const checkLimits = (limits: Limits): Limits => {
+  for (const [name, value] of Object.entries(limits)) {
+    if (value !== Infinity && (!Number.isSafeInteger(value) || value < 1)) {
+      throw new RangeError(`limits.${name}: expected a positive whole number or Infinity, got ${value}`)
+    }
+  }
+  return limits
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -108,7 +176,7 @@ export interface Service {
   /** Serves one request as QFPay would, faults included. */
   readonly serve: (request: WireRequest) => Effect.Effect<Served>
   /** Creates a payment directly (paid unless `state` says otherwise). */
-  readonly createPayment: (payment: NewPayment) => Effect.Effect<Transaction, InvalidPayment>
+  readonly createPayment: (payment: NewPayment) => Effect.Effect<Transaction, InvalidPayment | SimulatorFull>
   /** Outcomes for the next operations on this `out_trade_no` (a refund's own, or a payment's). */
   readonly script: (out_trade_no: string, ...outcomes: ReadonlyArray<Behaviour.Outcome>) => Effect.Effect<void>
   /** The policy for operations without a script. */
@@ -117,6 +185,19 @@ export interface Service {
   readonly addFaults: (...rules: ReadonlyArray<FaultPlan.Rule>) => Effect.Effect<void>
   readonly setFaultPlan: (plan: FaultPlan.Plan) => Effect.Effect<void>
   readonly clearFaults: Effect.Effect<void>
+  /**
+   * Forgets every scripted outcome not used yet.
+   *
+   * @since 0.2.0
+   */
+  readonly clearScripts: Effect.Effect<void>
+  /**
+   * How many scripted outcomes and fault rules are waiting to be used (used ones are
+   * forgotten).
+   *
+   * @since 0.2.0
+   */
+  readonly queued: Effect.Effect<number>
   readonly setRules: (rules: Partial<Rules>) => Effect.Effect<void>
   readonly rules: Effect.Effect<Rules>
   readonly transactions: Effect.Effect<ReadonlyArray<Transaction>>
@@ -125,7 +206,22 @@ export interface Service {
   readonly refundsOf: (syssn: string) => Effect.Effect<ReadonlyArray<Transaction>>
   /** The sum of the settled refunds of a payment. */
   readonly refundedTotal: (syssn: string) => Effect.Effect<number>
+  /** The last `limits.requestLog` requests, oldest first. */
   readonly requestLog: Effect.Effect<ReadonlyArray<LogEntry>>
+  /**
+   * How many requests were served since the start, those dropped from the log included: the
+   * `index` the next one gets. Read it before a step and keep the entries whose `index` is at
+   * least that, to see what the step sent.
+   *
+   * @since 0.2.0
+   */
+  readonly requestCount: Effect.Effect<number>
+  /**
+   * The limits in force.
+   *
+   * @since 0.2.0
+   */
+  readonly limits: Limits
   /**
    * Settles an operation in progress now (a refund or payment by `syssn` / `out_trade_no`, or
    * the cancellation in progress on a payment), successfully or with `failWith`. `None` when
@@ -155,6 +251,12 @@ export interface Options {
   readonly faults?: FaultPlan.Plan | undefined
   /** Distinguishes transaction numbers of several simulators. */
   readonly node?: number | undefined
+  /**
+   * What it keeps at most (default {@link defaultLimits}).
+   *
+   * @since 0.2.0
+   */
+  readonly limits?: Partial<Limits> | undefined
 }
 
 const lower = (headers: Readonly<Record<string, string>>): Record<string, string> => {
@@ -173,6 +275,9 @@ const fixedAnswer = (fault: Extract<FaultPlan.Fault, { _tag: "Answer" | "Body" }
 
 const HTML = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
 
+/** 1254: "A system problem occurred and is being resolved", the closest QFPay has to "full". */
+const FULL_CODE = "1254"
+
 /**
  * A new simulator.
  *
@@ -182,7 +287,14 @@ const HTML = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway
 export const make = (options: Options = {}): Effect.Effect<Service> =>
   Effect.sync(() => {
     const credentials = options.credentials ?? [demoCredential]
-    const model = new Model({ credentials, rules: options.rules, policy: options.behaviour, node: options.node })
+    const limits = checkLimits({ ...defaultLimits, ...options.limits })
+    const model = new Model({
+      credentials,
+      rules: options.rules,
+      policy: options.behaviour,
+      node: options.node,
+      logLimit: limits.requestLog
+    })
     let plan = options.faults ?? FaultPlan.none
     let fallback = options.behaviour ?? Behaviour.alwaysSucceed
     const scripts = new Map<string, Array<Behaviour.Outcome>>()
@@ -193,6 +305,8 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       decide: (op) => {
         const queue = op.out_trade_no === undefined ? undefined : scripts.get(op.out_trade_no)
         const next = queue?.shift()
+        // An empty queue is forgotten, so that scripts used up do not accumulate.
+        if (queue !== undefined && queue.length === 0) scripts.delete(op.out_trade_no!)
         return next ?? fallback.decide(op)
       }
     }
@@ -245,7 +359,7 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
           }
         }
         const { credential, ok } = model.authenticate(request)
-        const index = model.log.length
+        const index = model.requestCount
         let fault = faultFor({ operation: endpoint.operation, params: request.params, index })
         if (fault?._tag === "Latency") {
           yield* Effect.sleep(Duration.millis(fault.millis))
@@ -294,6 +408,8 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
               }
           }
         }
+        const full = (endpoint.operation === "payment" || endpoint.operation === "refund") &&
+          model.transactionCount >= limits.transactions
         const result = credential === undefined || !ok
           ? {
             answer: {
@@ -302,6 +418,21 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
               body: JSON.stringify({ respcd: "1108", resperr: "Signature error", respmsg: "" })
             },
             respcd: "1108",
+            applied: false
+          }
+          : full
+          ? {
+            // Not QFPay's behaviour (it has no limit to reach): a sandbox left running says it is full.
+            answer: {
+              status: 507,
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({
+                respcd: FULL_CODE,
+                resperr: ResponseCode.meaning(FULL_CODE),
+                respmsg: new SimulatorFull({ limit: limits.transactions }).message
+              })
+            },
+            respcd: FULL_CODE,
             applied: false
           }
           : model.answer(endpoint, request, credential, now)
@@ -350,23 +481,44 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       credential: credentials[0],
       serve,
       createPayment: (payment) =>
-        Effect.flatMap(now, (t) =>
-          Either.match(model.createPayment(payment, t), {
-            onLeft: (reason) => Effect.fail(new InvalidPayment({ reason })),
-            onRight: Effect.succeed
-          })),
+        Effect.flatMap(now, (t): Effect.Effect<Transaction, InvalidPayment | SimulatorFull> =>
+          model.transactionCount >= limits.transactions
+            ? Effect.fail(new SimulatorFull({ limit: limits.transactions }))
+            : Either.match(model.createPayment(payment, t), {
+              onLeft: (reason) =>
+                Effect.fail(new InvalidPayment({ reason })),
+              onRight: Effect.succeed
+            })),
       script: (out_trade_no, ...outcomes) =>
         Effect.sync(() => {
+          if (outcomes.length === 0) {
+            return
+          }
           const queue = scripts.get(out_trade_no)
-          if (queue === undefined) scripts.set(out_trade_no, [...outcomes])
-          else queue.push(...outcomes)
+          if (queue === undefined) {
+            scripts.set(out_trade_no, [...outcomes])
+          } else queue.push(...outcomes)
         }),
-      setBehaviour: (policy) => Effect.sync(() => (fallback = policy)),
-      addFaults: (...added) => Effect.sync(() => rules.push(...added.map((rule) => ({ rule, left: rule.times ?? 1 })))),
+      setBehaviour: (policy) =>
+        Effect.sync(() => (fallback = policy)),
+      addFaults: (...added) =>
+        Effect.sync(() => {
+          // Rules used up are forgotten first, so that a long-lived simulator does not accumulate them.
+          const live = rules.filter((entry) => entry.left > 0)
+          rules.length = 0
+          rules.push(...live, ...added.map((rule) => ({ rule, left: rule.times ?? 1 })))
+        }),
       setFaultPlan: (next) => Effect.sync(() => (plan = next)),
       clearFaults: Effect.sync(() => {
         rules.length = 0
         plan = FaultPlan.none
+      }),
+      clearScripts: Effect.sync(() => scripts.clear()),
+      queued: Effect.sync(() => {
+        let count = 0
+        for (const queue of scripts.values()) count += queue.length
+        for (const entry of rules) if (entry.left > 0) count++
+        return count
       }),
       setRules: (next) => Effect.sync(() => (model.rules = { ...model.rules, ...next })),
       rules: Effect.sync(() => model.rules),
@@ -374,7 +526,9 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       transaction: (id) => Effect.map(now, (t) => Option.fromNullable(model.transaction(id, t))),
       refundsOf: (syssn) => Effect.map(now, (t) => model.refundsOf(syssn, t)),
       refundedTotal: (syssn) => Effect.map(now, (t) => model.transaction(syssn, t)?.refunded ?? 0),
-      requestLog: Effect.sync(() => [...model.log]),
+      requestLog: Effect.sync(() => model.recentLog()),
+      requestCount: Effect.sync(() => model.requestCount),
+      limits,
       settle: (id, settleOptions) =>
         Effect.map(now, (t) => Option.fromNullable(model.settleNow(id, settleOptions?.failWith, t)))
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Runs the sandbox server in the foreground: `qfpay-sandbox [--host 127.0.0.1] [--port 8080]`.
- * Prints the base URL and the demo app code; the client key is the documented demo key.
+ * Prints the base URL and the demo app code on stdout; the client key is the documented demo
+ * key. Each request is logged on stderr (method, path, status, respcd).
  *
  * @since 0.1.0
  */
@@ -31,6 +32,13 @@ const main = Effect.gen(function*() {
 })
 
 NodeRuntime.runMain(
-  main.pipe(Effect.provide(SandboxServer.layer({ host: flag("host") ?? "127.0.0.1", port })), Effect.asVoid),
-  { disableErrorReporting: false }
+  main.pipe(
+    Effect.provide(SandboxServer.layer({ host: flag("host") ?? "127.0.0.1", port })),
+    Effect.asVoid,
+    Effect.tapErrorCause((cause) => Effect.logError("the sandbox could not start", cause)),
+    Effect.provide(SandboxServer.stderrLogger)
+  ),
+  // runMain's own reporting and pretty logger write to stdout; stderrLogger (above) keeps stdout
+  // for the address.
+  { disableErrorReporting: true, disablePrettyLogger: true }
 )
