@@ -1157,7 +1157,8 @@ const text = (message: string): Render.Reply => ({
 })
 
 const logLevelOf = (
-  scanned: Scanned
+  scanned: Scanned,
+  fallback: string
 ): Effect.Effect<Either.Either<LogLevel.LogLevel, Flags.FlagError>, ConfigError.ConfigError> =>
   Option.match(scanned.logLevel, {
     onSome: (typed) =>
@@ -1170,7 +1171,7 @@ const logLevelOf = (
       Effect.map(
         Config.option(Config.string("QFPAY_LOG_LEVEL")),
         Option.match({
-          onNone: () => Flags.parseLogLevel("QFPAY_LOG_LEVEL", "warning"),
+          onNone: () => Flags.parseLogLevel("QFPAY_LOG_LEVEL", fallback),
           onSome: (typed) => Flags.parseLogLevel("QFPAY_LOG_LEVEL", typed)
         })
       )
@@ -1201,9 +1202,14 @@ export const main = (
       )
     }
     if (scanned.version) return text(`qfpay ${version}`)
+    // The servers (sandbox, worker) say what they do at info: each request, each resumption.
+    const fallback = Option.match(named, {
+      onNone: () => "warning",
+      onSome: (c) => (c.help.name === "sandbox" || c.help.name === "worker" ? "info" : "warning")
+    })
     const level = yield* Effect.orElseSucceed(
-      logLevelOf(scanned),
-      () => Flags.parseLogLevel("QFPAY_LOG_LEVEL", "warning")
+      logLevelOf(scanned, fallback),
+      () => Flags.parseLogLevel("QFPAY_LOG_LEVEL", fallback)
     )
     if (Either.isLeft(level)) return reply(Render.invalid(level.left.message))
     const topHelp = () => text(Help.top(commands.map((c) => c.help), { colour, version }))

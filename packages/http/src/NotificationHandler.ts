@@ -35,7 +35,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as Body from "./internal/body.js"
+import * as Body from "./BoundedBody.js"
 
 /**
  * A notification that could not be read: no signature, a body that is not JSON, or JSON that

@@ -3,6 +3,13 @@
  */
 
 /**
+ * Reading untrusted request bodies: bounded size while streaming, bounded JSON nesting.
+ *
+ * @since 0.2.0
+ */
+export * as BoundedBody from "./BoundedBody.js"
+
+/**
  * QFPay's hosts, or any base URL.
  *
  * @since 0.1.0

@@ -1,10 +1,9 @@
 /**
  * Reading untrusted request bodies: bounded in size while they stream, bounded in JSON nesting
- * before `JSON.parse`, and every refusal one line of text. A copy lives in
- * `packages/testing/src/internal/body.ts` (the packages do not depend on each other); keep the
- * two in step.
+ * before `JSON.parse`, and every refusal one line of text. The notification handler reads with
+ * it, and so does the sandbox server (`@effect-qfpay/testing`); a server of your own can too.
  *
- * @internal
+ * @since 0.2.0
  */
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -19,7 +18,8 @@ import * as ParseResult from "effect/ParseResult"
  * "bomb" of thousands of brackets never reaches `JSON.parse` or a schema's error formatter,
  * whose recursion is what a bomb attacks.
  *
- * @internal
+ * @since 0.2.0
+ * @category constants
  */
 export const maxJsonDepth = 64
 
@@ -28,7 +28,8 @@ export const maxJsonDepth = 64
  * strings. One pass, no allocation. For valid JSON the count is exactly the nesting; for
  * invalid JSON it may be anything, but then `JSON.parse` refuses it anyway.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const nestsDeeperThan = (text: string, limit: number): boolean => {
   let depth = 0
@@ -52,7 +53,8 @@ export const nestsDeeperThan = (text: string, limit: number): boolean => {
 /**
  * `JSON.parse`, refusing deep nesting first; the reason on the left.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const parseJson = (text: string, maxDepth: number = maxJsonDepth): Either.Either<unknown, string> => {
   if (nestsDeeperThan(text, maxDepth)) return Either.left(`the JSON is nested more than ${maxDepth} levels deep`)
@@ -68,7 +70,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
 /**
  * UTF-8 text, refusing bytes that are not UTF-8 rather than replacing them.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const decodeUtf8 = (bytes: Uint8Array): Either.Either<string, string> => {
   try {
@@ -82,7 +85,8 @@ export const decodeUtf8 = (bytes: Uint8Array): Either.Either<string, string> => 
  * One line of at most `max` characters: reasons go into one-line answers and log lines, and may
  * quote what the client sent.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const oneLine = (text: string, max = 300): string => {
   const line = text.replace(/\s*[\r\n]+\s*/g, " ").trim()
@@ -92,7 +96,8 @@ export const oneLine = (text: string, max = 300): string => {
 /**
  * The first problem a schema found, as `path: message` on one line.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const firstIssue = (error: ParseResult.ParseError): string => {
   const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
@@ -103,7 +108,8 @@ export const firstIssue = (error: ParseResult.ParseError): string => {
 /**
  * The media type of a `content-type` header, lower case, without parameters.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const mediaType = (header: string | undefined): string | undefined =>
   header === undefined ? undefined : header.split(";")[0].trim().toLowerCase()
@@ -111,7 +117,8 @@ export const mediaType = (header: string | undefined): string | undefined =>
 /**
  * The declared `content-length`, when there is a valid one.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const declaredLength = (request: HttpServerRequest.HttpServerRequest): number | undefined => {
   const header = request.headers["content-length"]
@@ -121,7 +128,8 @@ export const declaredLength = (request: HttpServerRequest.HttpServerRequest): nu
 /**
  * Why a body was not read.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export type ReadFailure = { readonly _tag: "TooLarge" } | { readonly _tag: "Unreadable" }
 
@@ -134,7 +142,8 @@ export type ReadFailure = { readonly _tag: "TooLarge" } | { readonly _tag: "Unre
  * then destroys the request stream, which resets the connection: a chunked body over the limit
  * gets a reset rather than the 413, but is never read further.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const readBody = (
   request: HttpServerRequest.HttpServerRequest,
@@ -155,7 +164,8 @@ export const readBody = (
 /**
  * Checks a byte limit given as an option: a positive whole number.
  *
- * @internal
+ * @since 0.2.0
+ * @category reading
  */
 export const checkLimit = (name: string, value: number): number => {
   if (!Number.isSafeInteger(value) || value < 1) {
