@@ -98,8 +98,14 @@ export const engine = (
   QFPayConfig.QFPayConfig | Transport.Transport
 > =>
   store._tag === "Sqlite"
-    ? DurableSqlite.layer({ filename: store.filename })
-    : DurablePg.layer({ url: store.url, runner: listen })
+    // A person waits on a command line: a step in flight gets two seconds to finish on Ctrl-C
+    // (cut off, it reconciles when resumed); a worker is a service and takes the engine's 15.
+    ? DurableSqlite.layer({ filename: store.filename, shutdownTimeout: listen === false ? "2 seconds" : "15 seconds" })
+    : DurablePg.layer({
+      url: store.url,
+      runner: listen,
+      shutdownTimeout: listen === false ? "2 seconds" : "15 seconds"
+    })
 
 /**
  * The journal alone, for `status` and `journal`, which run beside a worker: they only read

@@ -47,6 +47,11 @@ export interface Options {
   readonly shardLockExpiration?: Duration.DurationInput | undefined
   /** How often stored messages are read: durable waits fire at most this late. Default 1 s. */
   readonly pollInterval?: Duration.DurationInput | undefined
+  /**
+   * On shutdown, how long a step in flight may finish before it is cut off (it then runs again,
+   * reconciling first, when the operation resumes). Default 15 seconds, the engine's own.
+   */
+  readonly shutdownTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -68,7 +73,8 @@ export const layer = (
     refreshAssignmentsInterval: Duration.millis(Math.min(1000, Duration.toMillis(poll))),
     entityMessagePollInterval: poll,
     entityReplyPollInterval: Duration.millis(100),
-    runnerHealthCheckInterval: Duration.seconds(2)
+    runnerHealthCheckInterval: Duration.seconds(2),
+    entityTerminationTimeout: Duration.decode(options.shutdownTimeout ?? "15 seconds")
   }
   const sql = PgClient.layer({
     url: typeof options.url === "string" ? Redacted.make(options.url) : options.url

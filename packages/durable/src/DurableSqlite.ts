@@ -49,6 +49,11 @@ export interface Options {
    * work recorded by this process is picked up. Default 500 ms.
    */
   readonly pollInterval?: Duration.DurationInput | undefined
+  /**
+   * On shutdown, how long a step in flight may finish before it is cut off (it then runs again,
+   * reconciling first, when the operation resumes). Default 15 seconds, the engine's own.
+   */
+  readonly shutdownTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -76,7 +81,8 @@ export const layer = (
         entityReplyPollInterval: Duration.millis(Math.max(20, Math.min(100, Duration.toMillis(poll)))),
         refreshAssignmentsInterval: poll,
         shardLockRefreshInterval: Duration.seconds(1),
-        shardLockExpiration: Duration.seconds(5)
+        shardLockExpiration: Duration.seconds(5),
+        entityTerminationTimeout: Duration.decode(options.shutdownTimeout ?? "15 seconds")
       }
     }))
   )

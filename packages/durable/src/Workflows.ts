@@ -206,8 +206,15 @@ type Step<A> =
   | { readonly _tag: "Failed"; readonly error: QFPayError.QFPayError }
 
 // Failures that may pass: the intent is followed up later rather than failed.
-const followUp = (error: QFPayError.QFPayError): boolean =>
-  error._tag === "StillPending" || error._tag === "OutcomeUnknown" || QFPayError.isTransient(error)
+// Failures that may pass: the intent is followed up later rather than failed. In progress and
+// unknown outcomes always (money may have moved). The others only a few times: a payment the
+// enquiry does not show yet (it may lag), a "retry later" refusal (nothing applied: the same id
+// may be sent again), QFPay out of reach; past that, they are the intent's end, said once in the
+// journal (a refund QFPay shows failed with a "retry later" code has used its id for good).
+const FEW = 3
+const followUp = (error: QFPayError.QFPayError, round: number): boolean =>
+  error._tag === "StillPending" || error._tag === "OutcomeUnknown" ||
+  (round < FEW && (error._tag === "TransactionNotFound" || QFPayError.isTransient(error)))
 
 type Env = Journal | QFPayConfig.QFPayConfig | Transport.Transport
 
@@ -215,6 +222,7 @@ type Env = Journal | QFPayConfig.QFPayConfig | Transport.Transport
 // (before each request), a definite end is journalled, and nothing but a `Step` comes out.
 const attempt = <A>(
   intent: string,
+  round: number,
   run: (checkpoint: Handle.Handle | undefined) => Effect.Effect<A, QFPayError.QFPayError, Env>
 ): Effect.Effect<Step<A>, never, Env> =>
   Effect.gen(function*() {
@@ -241,7 +249,7 @@ const attempt = <A>(
         detail: "the attempt failed unexpectedly"
       } as const
     }
-    if (followUp(failure)) {
+    if (followUp(failure, round)) {
       const latest = yield* Effect.orDie(journal.get(intent))
       const handle = "handle" in failure && failure.handle !== undefined
         ? failure.handle
@@ -263,14 +271,26 @@ const durably = <A, I>(
   Effect.gen(function*() {
     const settings = yield* DurableSettings
     const schema = Step(result)
-    let step: Step<A> = yield* Activity.make({ name: "start", success: schema, execute: attempt(intent, start) })
+    let step: Step<A> = yield* Activity.make({ name: "start", success: schema, execute: attempt(intent, 0, start) })
     for (let round = 1; step._tag === "FollowUp"; round++) {
       if (round > settings.maxFollowUps) {
+        // Given up: said in the journal (an activity, so once), then the typed failure.
         const last = step
-        if (last.handle === undefined) {
-          return yield* Effect.dieMessage(`intent ${intent}: no operation to follow after ${round - 1} follow-ups`)
-        }
-        return yield* Effect.fail(new QFPayError.OutcomeUnknown({ handle: last.handle, detail: last.detail }))
+        const error = last.handle === undefined
+          ? new QFPayError.UnexpectedResponse({
+            endpoint: "query",
+            status: 0,
+            reason: `no operation to follow after ${round - 1} follow-ups: ${last.detail}`,
+            excerpt: "",
+            ambiguous: false
+          })
+          : new QFPayError.OutcomeUnknown({ handle: last.handle, detail: last.detail })
+        yield* Activity.make({
+          name: "give-up",
+          execute: Effect.flatMap(Journal, (journal) =>
+            Effect.orDie(journal.finish(intent, "failed", Schema.encodeSync(QFPayError.QFPayError)(error))))
+        })
+        return yield* Effect.fail(error)
       }
       const wait = settings.waits[Math.min(round, settings.waits.length) - 1] ?? Duration.minutes(1)
       yield* DurableClock.sleep({
@@ -283,13 +303,15 @@ const durably = <A, I>(
         name: `follow-up-${round}`,
         success: schema,
         // Without a handle nothing was sent yet: start again (the journal says so too).
-        execute: attempt(intent, (checkpoint) => {
+        execute: attempt(intent, round, (checkpoint) => {
           const handle = checkpoint ?? previous.handle
           return handle === undefined ? start(undefined) : follow(handle, previous.pending && checkpoint === undefined)
         })
       })
     }
-    if (step._tag === "Failed") return yield* Effect.fail(step.error)
+    if (step._tag === "Failed") {
+      return yield* Effect.fail(step.error)
+    }
     return step.result
   })
 

@@ -111,6 +111,47 @@ describe("Durable (in memory)", () => {
     })).pipe(Effect.provide(memory())))
 })
 
+describe("Durable: what follows up, and what ends", () => {
+  it.live("an undo whose enquiry lags: followed up, and undone once the payment shows", () =>
+    withFast(Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      const p = yield* sim.createPayment({ txamt: 600 })
+      yield* sim.addFaults({ operation: "query", fault: FaultPlan.body(`{"respcd":"0000","data":[]}`), times: 2 })
+      const result = yield* Durable.undo("undo-lag", { syssn: p.syssn })
+      expect(result._tag === "Refunded" && result.receipt.txamt).toBe(600)
+    })).pipe(Effect.provide(memory())))
+
+  it.live("an unknown payment: a few follow-ups, then TransactionNotFound, recorded failed", () =>
+    withFast(Effect.gen(function*() {
+      const error = yield* Effect.flip(Durable.undo("undo-unknown", { syssn: "20000101000000000000000000" }))
+      expect(error._tag).toBe("TransactionNotFound")
+      expect(yield* Durable.status("undo-unknown")).toMatchObject({ state: "failed" })
+    })).pipe(Effect.provide(memory())))
+
+  it.live("a refund QFPay shows failed with a 'retry later' code has used its id: failed after a few follow-ups", () =>
+    withFast(Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      yield* sim.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 1, failWith: "1205" })))
+      const p = yield* sim.createPayment({ txamt: 600 })
+      const error = yield* Effect.flip(Durable.refund("refund-failed-1205", { syssn: p.syssn, txamt: 100 }))
+      expect(error._tag === "Rejected" && error.code).toBe("1205")
+      expect(yield* Durable.status("refund-failed-1205")).toMatchObject({ state: "failed" })
+    })).pipe(Effect.provide(memory())))
+
+  it.live("given up after the last follow-up: recorded failed in the journal, OutcomeUnknown to the caller", () =>
+    Effect.gen(function*() {
+      const sim = yield* Simulator.Simulator
+      yield* sim.setBehaviour(Behaviour.always(Behaviour.pending({ never: true })))
+      const p = yield* sim.createPayment({ txamt: 600 })
+      const error = yield* Effect.flip(Durable.refund("refund-never", { syssn: p.syssn, txamt: 100 }))
+      expect(error._tag).toBe("OutcomeUnknown")
+      expect(yield* Durable.status("refund-never")).toMatchObject({ state: "failed" })
+    }).pipe(
+      Effect.provideService(Workflows.DurableSettings, { ...fast, maxFollowUps: 2 }),
+      Effect.provide(memory())
+    ))
+})
+
 describe("Durable (SQLite)", () => {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "qfpay-durable-"))
 

@@ -107,7 +107,8 @@ describe("Durable on Postgres, two runners", () => {
       await until(
         "two workers",
         () => /worker running/.test(first.output()) && /worker running/.test(second.output()),
-        60_000
+        // Two Node processes loading the whole engine, on a loaded 2-core machine.
+        150_000
       )
 
       // Twenty refunds, each answered slowly and then "in progress" for a few enquiries, so that

@@ -5,7 +5,11 @@
  * run yet), not by inspecting every fiber. Ten thousand pollers cost what their work costs.
  *
  * For code whose only waits are on the clock or on each other (the in-memory test layer): with
- * real I/O in flight, time would move on without it.
+ * real I/O in flight, time would move on without it. The same goes for a promise awaited inside
+ * an effect: `@effect/workflow` names executions with WebCrypto's `crypto.subtle.digest`, a
+ * promise, so while it settles every fiber looks asleep and time jumps to the next wake-up. To
+ * drive durable operations on virtual time, give those steps a synchronous digest (as the
+ * reference backend's property test does) or run them on real time.
  *
  * ```ts
  * const exit = yield* VirtualClock.run(refund({ syssn, txamt: 500 }))
