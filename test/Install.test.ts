@@ -107,6 +107,21 @@ const effectVersions = (nodeModules: string): Array<string> => {
   return found
 }
 
+// The packages a build imports (bare specifiers, static and dynamic), by package name.
+const importedPackages = (dist: string): Set<string> => {
+  const names = new Set<string>()
+  for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js")) continue
+    const code = Fs.readFileSync(Path.join(dist, file), "utf8")
+    for (const [, specifier] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^".][^"]*)"/g)) {
+      if (specifier.startsWith("node:")) continue
+      const parts = specifier.split("/")
+      names.add(specifier.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0])
+    }
+  }
+  return names
+}
+
 describe("installed with npm from the packed tarballs, outside the workspace", () => {
   let work: string
   let project: string
@@ -186,6 +201,15 @@ describe("installed with npm from the packed tarballs, outside the workspace", (
       expect(manifest.exports["."].types).toBe("./dist/index.d.ts")
       if (name !== "cli") expect(manifest.exports["./internal/*"]).toBeNull()
       expect(manifest.license).toBe("MIT")
+      // Every package the build imports is declared: the workspace's hoisting would hide a gap.
+      const declared = new Set([
+        manifest.name,
+        ...Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies, ...manifest.peerDependencies })
+      ])
+      const undeclared = [...importedPackages(Path.join(root, "packages", name, "dist"))].filter((n) =>
+        !declared.has(n)
+      )
+      expect(undeclared, `${name} imports packages its package.json does not declare`).toEqual([])
     }
     console.log(`tarballs:\n  ${sizes.join("\n  ")}`)
   })
