@@ -55,6 +55,7 @@ import * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Record from "effect/Record"
+import * as Fs from "node:fs"
 import * as Demo from "./Demo.js"
 import * as DurableCli from "./Durable.js"
 import * as Flags from "./Flags.js"
@@ -64,10 +65,15 @@ import { Signals } from "./Signals.js"
 import * as Target from "./Target.js"
 
 /**
+ * This package's version, read from its `package.json` (one level up from `src` and `dist`
+ * alike), which Changesets bumps on release.
+ *
  * @since 0.1.0
  * @category constants
  */
-export const version = "0.1.0"
+export const version: string = (JSON.parse(
+  Fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")
+) as { readonly version: string }).version
 
 /**
  * What commands run with: what `@effect/cli` parses with, which `NodeContext` provides.

@@ -5,7 +5,6 @@
  */
 import { close, PollPolicy, type QFPayError, Query, refund, reverse, undo } from "@effect-qfpay/core"
 import { Durable } from "@effect-qfpay/durable"
-import * as DurableSqlite from "@effect-qfpay/durable/DurableSqlite"
 import { Behaviour, FaultPlan, SandboxServer } from "@effect-qfpay/testing"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -15,6 +14,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as DurableCli from "./Durable.js"
 import * as Target from "./Target.js"
 
 /**
@@ -190,69 +190,76 @@ export const run = (options: {
       "7. A durable refund of 8.00; the process is killed (SIGKILL) mid-refund, and a second run resumes it"
     )
     const paid7 = yield* sim.createPayment({ txamt: 800, pay_type: "800101" })
-    const intent = `demo-crash-${paid7.syssn}`
-    const dir = yield* Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "qfpay-demo-")))
-    const db = Path.join(dir, "durable.db")
-    // The sandbox takes two seconds to answer: the kill lands with the refund on the wire.
-    yield* sim.addFaults({ operation: "refund", fault: FaultPlan.latency(2000) })
-    const killed = yield* Effect.async<{ readonly code: number | null; readonly signal: string | null }>((resume) => {
-      const child = ChildProcess.spawn(process.execPath, [
-        binPath(),
-        "refund",
-        "--durable",
-        "--intent",
-        intent,
-        "--db",
-        db,
-        "--syssn",
-        paid7.syssn,
-        "--amount",
-        "800",
-        "--env",
-        sandbox.url
-      ], {
-        env: {
-          PATH: process.env.PATH ?? "",
-          QFPAY_APP_CODE: sim.credential.appCode,
-          QFPAY_CLIENT_KEY: sim.credential.clientKey
-        },
-        stdio: "ignore"
-      })
-      // Killed half a second after its database appears: the intent is recorded, and its refund
-      // is on the wire, waiting for the sandbox's slow answer.
-      const deadline = Date.now() + 15_000
-      let seen: number | undefined
-      const watch = setInterval(() => {
-        if (seen === undefined && Fs.existsSync(db)) seen = Date.now()
-        if ((seen !== undefined && Date.now() - seen >= 500) || Date.now() > deadline) {
+    // The SQLite driver is an optional dependency (npm install --omit=optional leaves it out).
+    const driver = yield* Effect.either(DurableCli.available("Sqlite"))
+    if (Either.isLeft(driver)) {
+      yield* options.say(`  – skipped: ${driver.left.message}`)
+    } else {
+      const intent = `demo-crash-${paid7.syssn}`
+      const dir = yield* Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "qfpay-demo-")))
+      const db = Path.join(dir, "durable.db")
+      // The sandbox takes two seconds to answer: the kill lands with the refund on the wire.
+      yield* sim.addFaults({ operation: "refund", fault: FaultPlan.latency(2000) })
+      const killed = yield* Effect.async<{ readonly code: number | null; readonly signal: string | null }>((resume) => {
+        const child = ChildProcess.spawn(process.execPath, [
+          binPath(),
+          "refund",
+          "--durable",
+          "--intent",
+          intent,
+          "--db",
+          db,
+          "--syssn",
+          paid7.syssn,
+          "--amount",
+          "800",
+          "--env",
+          sandbox.url
+        ], {
+          env: {
+            PATH: process.env.PATH ?? "",
+            QFPAY_APP_CODE: sim.credential.appCode,
+            QFPAY_CLIENT_KEY: sim.credential.clientKey
+          },
+          stdio: "ignore"
+        })
+        // Killed half a second after its database appears: the intent is recorded, and its refund
+        // is on the wire, waiting for the sandbox's slow answer.
+        const deadline = Date.now() + 15_000
+        let seen: number | undefined
+        const watch = setInterval(() => {
+          if (seen === undefined && Fs.existsSync(db)) seen = Date.now()
+          if ((seen !== undefined && Date.now() - seen >= 500) || Date.now() > deadline) {
+            clearInterval(watch)
+            child.kill("SIGKILL")
+          }
+        }, 25)
+        child.on("exit", (code, signal) => {
           clearInterval(watch)
-          child.kill("SIGKILL")
-        }
-      }, 25)
-      child.on("exit", (code, signal) => {
-        clearInterval(watch)
-        resume(Effect.succeed({ code, signal }))
+          resume(Effect.succeed({ code, signal }))
+        })
       })
-    })
-    yield* options.say(
-      `  the first run was killed (${killed.signal ?? `exit ${killed.code}`}) with the refund in flight`
-    )
-    const resumed = yield* Effect.either(
-      Durable.refund(intent, { syssn: paid7.syssn, txamt: 800 }).pipe(
-        Effect.provide(DurableSqlite.layer({ filename: db }))
+      yield* options.say(
+        `  the first run was killed (${killed.signal ?? `exit ${killed.code}`}) with the refund in flight`
       )
-    )
-    const refunds7 = yield* sim.refundsOf(paid7.syssn)
-    yield* record(
-      "killed mid-refund, resumed once",
-      killed.signal === "SIGKILL" && Either.isRight(resumed) && refunds7.length === 1 && refunds7[0].respcd === "0000",
-      Either.match(resumed, {
-        onLeft: (e) => e.message,
-        onRight: (r) =>
-          `the second run found the intent recorded and settled it: refund ${r.syssn} (${refunds7.length} refund at QFPay)`
-      })
-    )
-    yield* Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+      const resumed = yield* Effect.either(
+        Durable.refund(intent, { syssn: paid7.syssn, txamt: 800 }).pipe(
+          Effect.provide(DurableCli.submitter({ _tag: "Sqlite", filename: db }))
+        )
+      )
+      const refunds7 = yield* sim.refundsOf(paid7.syssn)
+      yield* record(
+        "killed mid-refund, resumed once",
+        killed.signal === "SIGKILL" && Either.isRight(resumed) && refunds7.length === 1 &&
+          refunds7[0].respcd === "0000",
+        Either.match(resumed, {
+          onLeft: (e) => (e instanceof Error ? e.message : String(e)),
+          onRight: (r) =>
+            `the second run found the intent recorded and settled it: refund ${r.syssn} (${refunds7.length} refund at QFPay)`
+        })
+      )
+      yield* Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+    }
 
     const found = yield* Query.query({
       syssn: [paid.syssn, mpm.syssn, cpm.syssn, paid5.syssn, unpaid5.syssn, paid6.syssn, paid7.syssn]

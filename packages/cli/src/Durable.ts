@@ -10,17 +10,20 @@
  *   share the database); `qfpay refund --durable …` hands the intent to them through the
  *   database and waits.
  *
+ * The database drivers are loaded when a durable command runs, not before: they are optional
+ * dependencies of `@effect-qfpay/cli` (the SQLite one builds a native module, better-sqlite3),
+ * so that `npm install --omit=optional` gives every other command without them. A durable
+ * command without its driver says which package to install.
+ *
  * @since 0.2.0
  */
 import type { QFPayConfig, Transport } from "@effect-qfpay/core"
 import type { Durable } from "@effect-qfpay/durable"
 import { Journal } from "@effect-qfpay/durable"
-import * as DurablePg from "@effect-qfpay/durable/DurablePg"
-import * as DurableSqlite from "@effect-qfpay/durable/DurableSqlite"
-import * as PgClient from "@effect/sql-pg/PgClient"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -82,6 +85,85 @@ export const describe = (store: Store): string => {
 }
 
 /**
+ * A durable command's database driver could not be loaded: not installed (`npm install
+ * --omit=optional` leaves the drivers out), or broken.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class DriverUnavailable extends Data.TaggedError("DriverUnavailable")<{
+  readonly message: string
+  readonly cause: unknown
+}> {}
+
+const drivers = {
+  Sqlite: {
+    name: "@effect/sql-sqlite-node",
+    range: "^0.53",
+    modules: ["@effect/sql-sqlite-node", "better-sqlite3"],
+    note: " (its better-sqlite3 builds a native module)"
+  },
+  Postgres: { name: "@effect/sql-pg", range: "^0.53", modules: ["@effect/sql-pg", "pg"], note: "" }
+} as const
+
+const unavailable = (tag: Store["_tag"], cause: unknown): DriverUnavailable => {
+  const driver = drivers[tag]
+  // Node's message names the package it could not find: 'better-sqlite3', say.
+  const missing = typeof cause === "object" && cause !== null && "code" in cause &&
+    cause.code === "ERR_MODULE_NOT_FOUND" &&
+    driver.modules.some((name) => String((cause as { message?: unknown }).message).includes(`'${name}'`))
+  return new DriverUnavailable({
+    message: missing
+      ? `the durable commands on ${
+        tag === "Sqlite" ? "a SQLite file" : "Postgres"
+      } need ${driver.name}, which is not installed (npm install --omit=optional leaves it out): npm install ${driver.name}@${driver.range}${driver.note}`
+      : `could not load ${driver.name}, the ${
+        tag === "Sqlite" ? "SQLite" : "Postgres"
+      } driver of the durable commands: ${cause instanceof Error ? cause.message : String(cause)}`,
+    cause
+  })
+}
+
+// The drivers' sides of the durable commands, loaded on first use. Not exported: their types
+// name the drivers' modules, and this package's declarations must not need them.
+const sqlite = Effect.tryPromise({
+  try: async () => {
+    const [DurableSqlite, SqliteClient] = await Promise.all([
+      import("@effect-qfpay/durable/DurableSqlite"),
+      import("@effect/sql-sqlite-node/SqliteClient")
+    ])
+    return { DurableSqlite, SqliteClient }
+  },
+  catch: (cause) => unavailable("Sqlite", cause)
+})
+
+const postgres = Effect.tryPromise({
+  try: async () => {
+    const [DurablePg, PgClient] = await Promise.all([
+      import("@effect-qfpay/durable/DurablePg"),
+      import("@effect/sql-pg/PgClient")
+    ])
+    return { DurablePg, PgClient }
+  },
+  catch: (cause) => unavailable("Postgres", cause)
+})
+
+/**
+ * Whether the driver of a kind of store loads: `qfpay demo` skips its durable step without it.
+ *
+ * @since 0.2.0
+ * @category drivers
+ */
+export const available = (tag: Store["_tag"]): Effect.Effect<void, DriverUnavailable> =>
+  tag === "Sqlite" ? Effect.asVoid(sqlite) : Effect.asVoid(postgres)
+
+type Engine = Layer.Layer<
+  WorkflowEngine.WorkflowEngine | Journal.Journal,
+  unknown,
+  QFPayConfig.QFPayConfig | Transport.Transport
+>
+
+/**
  * The durable engine for a command: `qfpay worker` is a runner (listening on `listen` with
  * Postgres); a money command with `--durable` is the runner itself with SQLite (one process
  * per file), and with Postgres a submitter that hands intents to the runners (`listen: false`).
@@ -91,21 +173,22 @@ export const describe = (store: Store): string => {
  */
 export const engine = (
   store: Store,
-  listen: { readonly host: string; readonly port: number } | false
-): Layer.Layer<
-  WorkflowEngine.WorkflowEngine | Journal.Journal,
-  unknown,
-  QFPayConfig.QFPayConfig | Transport.Transport
-> =>
-  store._tag === "Sqlite"
-    // A person waits on a command line: a step in flight gets two seconds to finish on Ctrl-C
-    // (cut off, it reconciles when resumed); a worker is a service and takes the engine's 15.
-    ? DurableSqlite.layer({ filename: store.filename, shutdownTimeout: listen === false ? "2 seconds" : "15 seconds" })
-    : DurablePg.layer({
-      url: store.url,
-      runner: listen,
-      shutdownTimeout: listen === false ? "2 seconds" : "15 seconds"
-    })
+  listen: false | { readonly host: string; readonly port: number }
+): Engine => {
+  // A person waits on a command line: a step in flight gets two seconds to finish on Ctrl-C
+  // (cut off, it reconciles when resumed); a worker is a service and takes the engine's 15.
+  const shutdownTimeout = listen === false ? "2 seconds" : "15 seconds"
+  return store._tag === "Sqlite"
+    ? Layer.unwrapEffect(
+      Effect.map(
+        sqlite,
+        ({ DurableSqlite }): Engine => DurableSqlite.layer({ filename: store.filename, shutdownTimeout })
+      )
+    )
+    : Layer.unwrapEffect(
+      Effect.map(postgres, ({ DurablePg }): Engine => DurablePg.layer({ url: store.url, runner: listen, shutdownTimeout }))
+    )
+}
 
 /**
  * The journal alone, for `status` and `journal`, which run beside a worker: they only read
@@ -118,8 +201,19 @@ export const reader = (store: Store): Layer.Layer<Journal.Journal, unknown> =>
   Layer.effect(Journal.Journal, Journal.makeSql).pipe(
     Layer.provide(
       store._tag === "Sqlite"
-        ? SqliteClient.layer({ filename: store.filename }) as Layer.Layer<SqlClient.SqlClient, unknown>
-        : PgClient.layer({ url: store.url }) as Layer.Layer<SqlClient.SqlClient, unknown>
+        ? Layer.unwrapEffect(
+          Effect.map(
+            sqlite,
+            ({ SqliteClient }) =>
+              SqliteClient.layer({ filename: store.filename }) as Layer.Layer<SqlClient.SqlClient, unknown>
+          )
+        )
+        : Layer.unwrapEffect(
+          Effect.map(
+            postgres,
+            ({ PgClient }) => PgClient.layer({ url: store.url }) as Layer.Layer<SqlClient.SqlClient, unknown>
+          )
+        )
     )
   )
 
