@@ -244,7 +244,7 @@ export const run = (options: {
       )
       const resumed = yield* Effect.either(
         Durable.refund(intent, { syssn: paid7.syssn, txamt: 800 }).pipe(
-          Effect.provide(DurableCli.submitter({ _tag: "Sqlite", filename: db }))
+          Effect.provide(DurableCli.engine({ _tag: "Sqlite", filename: db }, false))
         )
       )
       const refunds7 = yield* sim.refundsOf(paid7.syssn)

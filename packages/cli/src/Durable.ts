@@ -186,7 +186,10 @@ export const engine = (
       )
     )
     : Layer.unwrapEffect(
-      Effect.map(postgres, ({ DurablePg }): Engine => DurablePg.layer({ url: store.url, runner: listen, shutdownTimeout }))
+      Effect.map(
+        postgres,
+        ({ DurablePg }): Engine => DurablePg.layer({ url: store.url, runner: listen, shutdownTimeout })
+      )
     )
 }
 
