@@ -46,7 +46,7 @@ import type * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
 import type * as ValidationError from "@effect/cli/ValidationError"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -377,7 +377,9 @@ export const durably = (
 // Why durable operations could not start: another runner holds the SQLite file, the database
 // cannot be reached, a bad setting.
 const describeStartFailure = (error: unknown): string =>
-  typeof error === "object" && error !== null && "message" in error && String(error.message) !== ""
+  ConfigError.isConfigError(error)
+    ? Target.describeConfigError(error)
+    : typeof error === "object" && error !== null && "message" in error && String(error.message) !== ""
     ? String(error.message)
     : `the durable operations' database could not be opened (${String(error)})`
 

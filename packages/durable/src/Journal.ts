@@ -17,6 +17,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 
 /**
@@ -253,5 +254,7 @@ export const makeSql: Effect.Effect<Service, never, SqlClient.SqlClient> = Effec
  */
 export const layerSql: Layer.Layer<Journal, SqlError, SqlClient.SqlClient> = Layer.effect(
   Journal,
-  Effect.zipRight(migrate, makeSql)
+  // Runners starting together race to make the table: Postgres' CREATE TABLE IF NOT EXISTS can
+  // fail on a unique index of its catalogue when two sessions make the same table at once.
+  Effect.zipRight(Effect.retry(migrate, Schedule.intersect(Schedule.spaced("200 millis"), Schedule.recurs(5))), makeSql)
 )

@@ -207,14 +207,13 @@ type Step<A> =
 
 // Failures that may pass: the intent is followed up later rather than failed.
 // Failures that may pass: the intent is followed up later rather than failed. In progress and
-// unknown outcomes always (money may have moved). The others only a few times: a payment the
-// enquiry does not show yet (it may lag), a "retry later" refusal (nothing applied: the same id
-// may be sent again), QFPay out of reach; past that, they are the intent's end, said once in the
-// journal (a refund QFPay shows failed with a "retry later" code has used its id for good).
+// unknown outcomes always (money may have moved). The others only a few times: a "retry later"
+// refusal (nothing applied: the same id may be sent again), QFPay out of reach; past that, they
+// are the intent's end, said once in the journal (a refund QFPay shows failed with a "retry
+// later" code has used its id for good).
 const FEW = 3
 const followUp = (error: QFPayError.QFPayError, round: number): boolean =>
-  error._tag === "StillPending" || error._tag === "OutcomeUnknown" ||
-  (round < FEW && (error._tag === "TransactionNotFound" || QFPayError.isTransient(error)))
+  error._tag === "StillPending" || error._tag === "OutcomeUnknown" || (round < FEW && QFPayError.isTransient(error))
 
 type Env = Journal | QFPayConfig.QFPayConfig | Transport.Transport
 
@@ -372,7 +371,14 @@ export const layer = Layer.mergeAll(
       UndoResult,
       (checkpoint) =>
         checkpoint === undefined
-          ? withPoll((poll) => undo(payload.input, { poll }))
+          // A payment the enquiry does not show may be one it does not show yet: asked once more
+          // before "not found" is the intent's end (nothing was sent for it).
+          ? withPoll((poll) => undo(payload.input, { poll })).pipe(
+            Effect.retry({
+              while: (e) => e._tag === "TransactionNotFound",
+              schedule: Schedule.intersect(Schedule.spaced("1 second"), Schedule.recurs(1))
+            })
+          )
           : follow(checkpoint, false),
       follow
     )

@@ -112,16 +112,16 @@ describe("Durable (in memory)", () => {
 })
 
 describe("Durable: what follows up, and what ends", () => {
-  it.live("an undo whose enquiry lags: followed up, and undone once the payment shows", () =>
+  it.live("an undo whose enquiry lags: asked once more, and undone once the payment shows", () =>
     withFast(Effect.gen(function*() {
       const sim = yield* Simulator.Simulator
       const p = yield* sim.createPayment({ txamt: 600 })
-      yield* sim.addFaults({ operation: "query", fault: FaultPlan.body(`{"respcd":"0000","data":[]}`), times: 2 })
+      yield* sim.addFaults({ operation: "query", fault: FaultPlan.body(`{"respcd":"0000","data":[]}`), times: 1 })
       const result = yield* Durable.undo("undo-lag", { syssn: p.syssn })
       expect(result._tag === "Refunded" && result.receipt.txamt).toBe(600)
     })).pipe(Effect.provide(memory())))
 
-  it.live("an unknown payment: a few follow-ups, then TransactionNotFound, recorded failed", () =>
+  it.live("an unknown payment: asked twice, then TransactionNotFound, recorded failed", () =>
     withFast(Effect.gen(function*() {
       const error = yield* Effect.flip(Durable.undo("undo-unknown", { syssn: "20000101000000000000000000" }))
       expect(error._tag).toBe("TransactionNotFound")

@@ -31,13 +31,13 @@ const lines = (child: ChildProcess) => {
   return () => out
 }
 
-const until = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs: number) => {
+const until = async (what: string | (() => string), check: () => Promise<boolean> | boolean, timeoutMs: number) => {
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
     if (await check()) return
     await new Promise((r) => setTimeout(r, 200))
   }
-  throw new Error(`timed out waiting for ${what}`)
+  throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`)
 }
 
 const admin = async (url: string, path: string, body?: unknown) => {
@@ -102,14 +102,12 @@ describe("Durable on Postgres, two runners", () => {
         children.push(child)
         return { child, output: lines(child) }
       }
+      // One after the other: the first makes the tables (runners starting together race for
+      // that, and the engine's migrations are not made for it).
       const first = worker(port + 1)
+      await until(() => `the first worker:\n${first.output()}`, () => /worker running/.test(first.output()), 150_000)
       const second = worker(port + 2)
-      await until(
-        "two workers",
-        () => /worker running/.test(first.output()) && /worker running/.test(second.output()),
-        // Two Node processes loading the whole engine, on a loaded 2-core machine.
-        150_000
-      )
+      await until(() => `the second worker:\n${second.output()}`, () => /worker running/.test(second.output()), 150_000)
 
       // Twenty refunds, each answered slowly and then "in progress" for a few enquiries, so that
       // the kill lands with work in flight on both runners.
