@@ -37,6 +37,15 @@ export interface TransportResponse {
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
+  /**
+   * The body already parsed, when the transport has it as an object (the in-memory test
+   * transport): the client reads it instead of parsing `body`, which it then reads only for
+   * messages and signatures. It must be what `JSON.parse(body)` gives. HTTP transports leave it
+   * out.
+   *
+   * @since 0.2.0
+   */
+  readonly json?: unknown
 }
 
 /**

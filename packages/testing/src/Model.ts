@@ -12,6 +12,8 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Behaviour from "./Behaviour.js"
+import { jsonAnswer } from "./internal/answer.js"
+import { Heap } from "./internal/heap.js"
 
 /**
  * An app code with its client key, and the merchant id when one was issued.
@@ -149,7 +151,16 @@ export interface WireRequest {
 export interface WireAnswer {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
+  /** The body as sent over HTTP. For a JSON answer built in memory, written when first read. */
   readonly body: string
+  /**
+   * A JSON answer as the object the simulator built (`body` is its text): the in-memory
+   * transport hands it to the client as is, with no text in between. Absent when the body is
+   * not that object's text (a fault's broken body, HTML, plain text).
+   *
+   * @since 0.2.0
+   */
+  readonly json?: Readonly<Record<string, unknown>> | undefined
 }
 
 /**
@@ -227,17 +238,36 @@ export interface NewPayment {
   readonly state?: PaymentState | PaymentStateName | undefined
 }
 
-const json = (status: number, body: unknown): WireAnswer => ({
-  status,
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body)
-})
-
-const codeAnswer = (code: string, detail = ""): Record<string, string> => ({
+const codeAnswer = (code: string, detail = "") => ({
   respcd: code,
   resperr: ResponseCode.meaning(code),
   respmsg: detail
 })
+
+/** What applying one request gives: the answer, its code, and whether it changed state. */
+interface Reply {
+  readonly answer: WireAnswer
+  readonly respcd: string
+  readonly applied: boolean
+}
+
+const reply = (body: { readonly respcd: string } & Readonly<Record<string, unknown>>, applied: boolean): Reply => ({
+  answer: jsonAnswer(body),
+  respcd: body.respcd,
+  applied
+})
+
+const refused = (code: string, detail = ""): Reply => reply(codeAnswer(code, detail), false)
+
+/** A state in progress that settles by time, due at `at`; stale once its state was replaced. */
+interface TimedSettlement {
+  readonly at: number
+  readonly seq: number
+  readonly txn: Txn
+  /** The payment's cancellation in progress, rather than the transaction itself. */
+  readonly cancellation: boolean
+  readonly pending: PendingState
+}
 
 const decodeRefund = Schema.decodeUnknownEither(Request.RefundRequest)
 const decodeReversal = Schema.decodeUnknownEither(Request.ReversalRequest)
@@ -265,7 +295,9 @@ export class Model {
   private readonly byOutTradeNo = new Map<string, Txn>()
   private readonly refundsByPayment = new Map<string, Array<Txn>>()
   private readonly order: Array<Txn> = []
-  private readonly pendingSet = new Set<Txn>()
+  /** What settles by time, by when it is due: a request looks only at what is due. */
+  private readonly timed = new Heap<TimedSettlement>()
+  private timedSeq = 0
   /** The last requests, oldest first: at least `logLimit` of them (trimmed in batches). */
   readonly log: Array<LogEntry> = []
   /** How many entries the request log keeps. */
@@ -327,7 +359,6 @@ export class Model {
   private settleTxn(txn: Txn, now: number): void {
     const p = txn.pending!
     txn.pending = undefined
-    this.pendingSet.delete(txn)
     if (txn.kind === "payment") {
       if (p.failWith === undefined) {
         txn.respcd = "0000"
@@ -352,7 +383,6 @@ export class Model {
     const c = payment.cancellation!
     const p = c.pending!
     c.pending = undefined
-    this.pendingSet.delete(payment)
     if (p.failWith === undefined) {
       c.respcd = "0000"
       this.applyCancel(payment, c.operation)
@@ -374,7 +404,6 @@ export class Model {
     if (payment.pending !== undefined) {
       // A cancelled payment will not complete.
       payment.pending = undefined
-      this.pendingSet.delete(payment)
     }
   }
 
@@ -385,15 +414,26 @@ export class Model {
       : Response.Cancel.partiallyRefunded
   }
 
-  /** Settles whatever is due by time. */
+  /** Keeps a state in progress that settles by time, to settle it when it is due. */
+  private track(txn: Txn, cancellation: boolean, pending: PendingState | undefined): void {
+    if (pending === undefined || pending.settles._tag !== "AfterMillis") return
+    this.timed.push({ at: pending.since + pending.settles.millis, seq: this.timedSeq++, txn, cancellation, pending })
+  }
+
+  /** Settles whatever is due by time: only what is due is looked at. */
   private tick(now: number): void {
-    for (const txn of this.pendingSet) {
-      if (txn.cancellation?.pending !== undefined && txn.cancellation.pending.settles._tag === "AfterMillis") {
-        if (this.due(txn.cancellation.pending, now)) this.settleCancellation(txn, now)
-      } else if (
-        txn.pending !== undefined && txn.pending.settles._tag === "AfterMillis" && this.due(txn.pending, now)
-      ) {
-        this.settleTxn(txn, now)
+    const timed = this.timed
+    for (let next = timed.peek(); next !== undefined && this.due(next.pending, now); next = timed.peek()) {
+      timed.pop()
+      const txn = next.txn
+      if (next.cancellation) {
+        // Still the same cancellation in progress (not settled, not replaced)?
+        if (txn.cancellation?.pending === next.pending) this.settleCancellation(txn, now)
+      } else if (txn.pending === next.pending) {
+        // A cancellation in progress that settles by time settles the payment with it: until
+        // then the payment waits.
+        const c = txn.cancellation?.pending
+        if (c === undefined || c.settles._tag !== "AfterMillis") this.settleTxn(txn, now)
       }
     }
   }
@@ -468,7 +508,7 @@ export class Model {
     this.bySyssn.set(txn.syssn, txn)
     this.byOutTradeNo.set(txn.out_trade_no, txn)
     this.order.push(txn)
-    if (txn.pending !== undefined) this.pendingSet.add(txn)
+    this.track(txn, false, txn.pending)
     if (txn.kind === "refund") {
       const list = this.refundsByPayment.get(txn.origssn!)
       if (list === undefined) this.refundsByPayment.set(txn.origssn!, [txn])
@@ -561,43 +601,31 @@ export class Model {
     request: WireRequest,
     credential: Credential,
     now: number
-  ): { readonly answer: WireAnswer; readonly respcd: string; readonly applied: boolean } {
+  ): Reply {
     const params = request.params
-    const reply = (body: Record<string, unknown>, applied: boolean) => ({
-      answer: json(200, body),
-      respcd: String(body.respcd),
-      applied
-    })
     // mchid: mandatory when issued, forbidden otherwise.
     if ((credential.mchid ?? "") !== (params.mchid ?? "")) {
-      return reply(
-        codeAnswer("1104", credential.mchid === undefined ? "mchid: not issued to this merchant" : "mchid: required"),
-        false
-      )
+      return refused("1104", credential.mchid === undefined ? "mchid: not issued to this merchant" : "mchid: required")
     }
     this.tick(now)
     switch (endpoint.operation) {
       case "refund":
-        return this.refund(params, now, reply)
+        return this.refund(params, now)
       case "reversal":
       case "close":
-        return this.cancelOp(endpoint.operation, params, now, reply)
+        return this.cancelOp(endpoint.operation, params, now)
       case "query":
-        return this.query(params, now, reply)
+        return this.query(params, now)
       case "payment":
-        return this.payment(params, now, reply)
+        return this.payment(params, now)
     }
   }
 
-  private payment<R>(
-    params: Readonly<Record<string, string>>,
-    now: number,
-    reply: (b: Record<string, unknown>, applied: boolean) => R
-  ): R {
+  private payment(params: Readonly<Record<string, string>>, now: number): Reply {
     const decoded = decodePayment(params)
-    if (Either.isLeft(decoded)) return reply(codeAnswer("1104", firstIssue(decoded.left)), false)
+    if (Either.isLeft(decoded)) return refused("1104", firstIssue(decoded.left))
     const p = decoded.right
-    if (this.byOutTradeNo.has(p.out_trade_no)) return reply(codeAnswer("1102"), false)
+    if (this.byOutTradeNo.has(p.out_trade_no)) return refused("1102")
     const outcome = this.policy.decide({
       operation: "payment",
       out_trade_no: p.out_trade_no,
@@ -605,7 +633,7 @@ export class Model {
       pay_type: p.pay_type,
       txamt: p.txamt
     })
-    if (outcome._tag === "Fail") return reply(codeAnswer(outcome.code), false)
+    if (outcome._tag === "Fail") return refused(outcome.code)
     const created = this.createPayment(
       {
         txamt: p.txamt,
@@ -619,12 +647,17 @@ export class Model {
       },
       now
     )
-    if (Either.isLeft(created)) return reply(codeAnswer("1104", created.left), false)
+    if (Either.isLeft(created)) return refused("1104", created.left)
     const txn = this.bySyssn.get(created.right.syssn)!
-    if (outcome._tag === "Pending") txn.pending = this.pendingFrom(outcome, now)
+    if (outcome._tag === "Pending") {
+      txn.pending = this.pendingFrom(outcome, now)
+      this.track(txn, false, txn.pending)
+    }
     return reply(
       {
-        ...codeAnswer(txn.respcd),
+        respcd: txn.respcd,
+        resperr: ResponseCode.meaning(txn.respcd),
+        respmsg: "",
         syssn: txn.syssn,
         out_trade_no: txn.out_trade_no,
         pay_type: txn.pay_type,
@@ -637,40 +670,36 @@ export class Model {
     )
   }
 
-  private refund<R>(
-    params: Readonly<Record<string, string>>,
-    now: number,
-    reply: (b: Record<string, unknown>, applied: boolean) => R
-  ): R {
+  private refund(params: Readonly<Record<string, string>>, now: number): Reply {
     const decoded = decodeRefund(params)
-    if (Either.isLeft(decoded)) return reply(codeAnswer("1104", firstIssue(decoded.left)), false)
+    if (Either.isLeft(decoded)) return refused("1104", firstIssue(decoded.left))
     const r = decoded.right
     const payment = this.bySyssn.get(r.syssn)
-    if (payment === undefined || payment.kind !== "payment") return reply(codeAnswer("1268"), false)
+    if (payment === undefined || payment.kind !== "payment") return refused("1268")
     if (
       payment.respcd !== "0000" || payment.cancel === Response.Cancel.cpmReversed ||
       payment.cancel === Response.Cancel.mpmCancelled
     ) {
-      return reply(codeAnswer("1261"), false)
+      return refused("1261")
     }
     if (this.byOutTradeNo.has(r.out_trade_no)) {
-      return reply(codeAnswer("1102", `out_trade_no ${r.out_trade_no} is already used`), false)
+      return refused("1102", `out_trade_no ${r.out_trade_no} is already used`)
     }
-    if (this.rules.noRefundPayTypes.includes(payment.pay_type)) return reply(codeAnswer("1155"), false)
+    if (this.rules.noRefundPayTypes.includes(payment.pay_type)) return refused("1155")
     const remaining = payment.txamt - payment.refundedSettled - payment.refundedPending
     const partial = r.txamt < payment.txamt
     if (partial && this.rules.noPartialRefundCurrencies.includes(payment.txcurrcd)) {
-      return reply(codeAnswer("1270"), false)
+      return refused("1270")
     }
     if (partial && this.rules.noPartialRefundPayTypes.includes(payment.pay_type)) {
-      return reply(codeAnswer("1271"), false)
+      return refused("1271")
     }
     if (r.txamt > remaining) {
-      return reply(codeAnswer("1272", `at most ${Math.max(0, remaining)} cents can still be refunded`), false)
+      return refused("1272", `at most ${Math.max(0, remaining)} cents can still be refunded`)
     }
     if (this.rules.refundBlackout) {
       const hm = this.local(now).slice(11, 16)
-      if (hm >= "23:30" || hm < "00:30") return reply(codeAnswer("1265"), false)
+      if (hm >= "23:30" || hm < "00:30") return refused("1265")
     }
     const outcome = this.policy.decide({
       operation: "refund",
@@ -679,7 +708,7 @@ export class Model {
       pay_type: payment.pay_type,
       txamt: r.txamt
     })
-    if (outcome._tag === "Fail") return reply(codeAnswer(outcome.code), false)
+    if (outcome._tag === "Fail") return refused(outcome.code)
     const refund: Txn = {
       kind: "refund",
       syssn: this.newSyssn(now),
@@ -708,7 +737,9 @@ export class Model {
     }
     return reply(
       {
-        ...codeAnswer(refund.respcd),
+        respcd: refund.respcd,
+        resperr: ResponseCode.meaning(refund.respcd),
+        respmsg: "",
         syssn: refund.syssn,
         orig_syssn: payment.syssn,
         out_trade_no: refund.out_trade_no,
@@ -727,24 +758,21 @@ export class Model {
     )
   }
 
-  private cancelOp<R>(
-    operation: "reversal" | "close",
-    params: Readonly<Record<string, string>>,
-    now: number,
-    reply: (b: Record<string, unknown>, applied: boolean) => R
-  ): R {
+  private cancelOp(operation: "reversal" | "close", params: Readonly<Record<string, string>>, now: number): Reply {
     const decoded = operation === "reversal" ? decodeReversal(params) : decodeClose(params)
-    if (Either.isLeft(decoded)) return reply(codeAnswer("1104", firstIssue(decoded.left)), false)
+    if (Either.isLeft(decoded)) return refused("1104", firstIssue(decoded.left))
     const r = decoded.right
     const found = r.syssn !== undefined ? this.bySyssn.get(r.syssn) : this.byOutTradeNo.get(r.out_trade_no!)
     const payment = found?.kind === "payment" ? found : undefined
-    if (payment === undefined) return reply(codeAnswer("1268"), false)
+    if (payment === undefined) return refused("1268")
     if (r.syssn !== undefined && r.out_trade_no !== undefined && payment.out_trade_no !== r.out_trade_no) {
-      return reply(codeAnswer("1267"), false)
+      return refused("1267")
     }
-    if (r.txamt !== payment.txamt) return reply(codeAnswer("1266"), false)
+    if (r.txamt !== payment.txamt) return refused("1266")
     const answer = (c: Cancellation) => ({
-      ...codeAnswer(c.respcd),
+      respcd: c.respcd,
+      resperr: ResponseCode.meaning(c.respcd),
+      respmsg: "",
       syssn: c.syssn,
       orig_syssn: payment.syssn,
       out_trade_no: payment.out_trade_no,
@@ -754,20 +782,20 @@ export class Model {
       sysdtm: this.local(c.requestedAt),
       chnlsn: ""
     })
-    if (payment.cancelledBy === "reversal") return reply(codeAnswer("1263"), false)
-    if (payment.cancelledBy === "close") return reply(codeAnswer("1264"), false)
-    if (payment.respcd === "0000") return reply(codeAnswer("1260"), false)
+    if (payment.cancelledBy === "reversal") return refused("1263")
+    if (payment.cancelledBy === "close") return refused("1264")
+    if (payment.respcd === "0000") return refused("1260")
     // A cancellation already in progress is answered again, not started twice.
     if (payment.cancellation?.pending !== undefined) return reply(answer(payment.cancellation), false)
     if (this.rules.enforceRouting) {
       const allowed = operation === "reversal" ? this.rules.routing.reversal : this.rules.routing.close
       if (!allowed.includes(payment.pay_type)) {
-        return reply(codeAnswer("1250", `pay type ${payment.pay_type} is not cancelled by ${operation}`), false)
+        return refused("1250", `pay type ${payment.pay_type} is not cancelled by ${operation}`)
       }
     }
     if (!ResponseCode.isPending(payment.respcd)) {
       // The payment failed for good: there is nothing left to stop.
-      return reply(codeAnswer("1142"), false)
+      return refused("1142")
     }
     const outcome = this.policy.decide({
       operation,
@@ -776,7 +804,7 @@ export class Model {
       pay_type: payment.pay_type,
       txamt: payment.txamt
     })
-    if (outcome._tag === "Fail") return reply(codeAnswer(outcome.code), false)
+    if (outcome._tag === "Fail") return refused(outcome.code)
     const cancellation: Cancellation = {
       operation,
       syssn: this.newSyssn(now),
@@ -785,18 +813,14 @@ export class Model {
       pending: outcome._tag === "Pending" ? this.pendingFrom(outcome, now) : undefined
     }
     payment.cancellation = cancellation
-    if (cancellation.pending !== undefined) this.pendingSet.add(payment)
+    if (cancellation.pending !== undefined) this.track(payment, true, cancellation.pending)
     else this.applyCancel(payment, operation)
     return reply(answer(cancellation), true)
   }
 
-  private query<R>(
-    params: Readonly<Record<string, string>>,
-    now: number,
-    reply: (b: Record<string, unknown>, applied: boolean) => R
-  ): R {
+  private query(params: Readonly<Record<string, string>>, now: number): Reply {
     const decoded = decodeQuery(params)
-    if (Either.isLeft(decoded)) return reply(codeAnswer("1104", firstIssue(decoded.left)), false)
+    if (Either.isLeft(decoded)) return refused("1104", firstIssue(decoded.left))
     const q = decoded.right
     let rows: Array<Txn>
     if (q.syssn !== undefined || q.out_trade_no !== undefined) {
@@ -873,7 +897,23 @@ export class Model {
    * so that dropping costs amortised O(1) per request.
    */
   record(entry: Omit<LogEntry, "index">): LogEntry {
-    const full = { ...entry, index: this.requests++ }
+    const full: LogEntry = {
+      at: entry.at,
+      method: entry.method,
+      path: entry.path,
+      operation: entry.operation,
+      params: entry.params,
+      contentType: entry.contentType,
+      raw: entry.raw,
+      appCode: entry.appCode,
+      signature: entry.signature,
+      signType: entry.signType,
+      signatureOk: entry.signatureOk,
+      respcd: entry.respcd,
+      fault: entry.fault,
+      applied: entry.applied,
+      index: this.requests++
+    }
     this.log.push(full)
     if (this.log.length > this.logLimit + Math.ceil(this.logLimit / 8)) {
       this.log.splice(0, this.log.length - this.logLimit)

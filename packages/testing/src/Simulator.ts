@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Behaviour from "./Behaviour.js"
 import * as FaultPlan from "./FaultPlan.js"
+import { JsonAnswer, jsonAnswer } from "./internal/answer.js"
 import {
   type Credential,
   type LogEntry,
@@ -261,17 +262,43 @@ export interface Options {
 
 const lower = (headers: Readonly<Record<string, string>>): Record<string, string> => {
   const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value
+  for (const name in headers) {
+    if (Object.hasOwn(headers, name)) out[name.toLowerCase()] = headers[name]
+  }
   return out
 }
 
-const fixedAnswer = (fault: Extract<FaultPlan.Fault, { _tag: "Answer" | "Body" }>): WireAnswer => ({
-  status: 200,
-  headers: { "content-type": "application/json" },
-  body: fault._tag === "Body"
-    ? fault.body
-    : JSON.stringify({ respcd: fault.respcd, resperr: ResponseCode.meaning(fault.respcd), respmsg: "" })
+// A line of the request log, as one literal.
+const entry = (
+  request: WireRequest,
+  operation: Endpoint.Operation | undefined,
+  at: number,
+  signatureOk: boolean,
+  respcd: string | undefined,
+  fault: string | undefined,
+  applied: boolean
+): Omit<LogEntry, "index"> => ({
+  at,
+  method: request.method,
+  path: request.path,
+  operation,
+  params: request.params,
+  contentType: request.headers["content-type"],
+  raw: request.raw,
+  appCode: request.headers["x-qf-appcode"],
+  signature: request.headers["x-qf-sign"],
+  signType: request.headers["x-qf-signtype"],
+  signatureOk,
+  respcd,
+  fault,
+  applied
 })
+
+const fixedAnswer = (fault: Extract<FaultPlan.Fault, { _tag: "Answer" | "Body" }>): WireAnswer =>
+  fault._tag === "Body"
+    // The fault's own bytes, as they would arrive.
+    ? { status: 200, headers: { "content-type": "application/json" }, body: fault.body }
+    : jsonAnswer({ respcd: fault.respcd, resperr: ResponseCode.meaning(fault.respcd), respmsg: "" })
 
 const HTML = "<html><head><title>502 Bad Gateway</title></head><body>bad gateway</body></html>"
 
@@ -323,157 +350,167 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       return plan.decide(info)
     }
 
-    const serve = (raw: WireRequest): Effect.Effect<Served> =>
-      Effect.gen(function*() {
-        const request: WireRequest = { ...raw, headers: lower(raw.headers) }
-        const endpoint = Endpoint.byPath(request.path)
-        const start = yield* Clock.currentTimeMillis
-        const base = {
-          at: start,
-          method: request.method,
-          path: request.path,
-          operation: endpoint?.operation,
-          params: request.params,
-          contentType: request.headers["content-type"],
-          raw: request.raw,
-          appCode: request.headers["x-qf-appcode"],
-          signature: request.headers["x-qf-sign"],
-          signType: request.headers["x-qf-signtype"]
+    // Everything after the clock was read (and, for a latency fault, after the wait): one
+    // synchronous step, so that concurrent requests never interleave inside it.
+    const answerAt = (
+      request: WireRequest,
+      endpoint: Endpoint.Endpoint,
+      now: number,
+      fault: FaultPlan.Fault | undefined
+    ): Served => {
+      const { credential, ok } = model.authenticate(request)
+      const log = (respcd: string | undefined, applied: boolean) =>
+        model.record(entry(request, endpoint.operation, now, ok, respcd, fault?._tag, applied))
+      if (fault !== undefined) {
+        switch (fault._tag) {
+          case "LostBefore":
+            log(undefined, false)
+            return { _tag: "Lost", applied: false }
+          case "RateLimited":
+            log(undefined, false)
+            return {
+              _tag: "Answer",
+              answer: {
+                status: 429,
+                headers: fault.retryAfterSeconds === undefined
+                  ? { "content-type": "text/plain" }
+                  : { "content-type": "text/plain", "retry-after": String(fault.retryAfterSeconds) },
+                body: "too many requests"
+              }
+            }
+          case "Answer":
+          case "Body":
+            if (!fault.applied) {
+              log(fault._tag === "Answer" ? fault.respcd : undefined, false)
+              return { _tag: "Answer", answer: fixedAnswer(fault) }
+            }
+            break
+          case "ServerError":
+          case "NonJson":
+            if (!fault.applied) {
+              log(undefined, false)
+              return {
+                _tag: "Answer",
+                answer: {
+                  status: fault._tag === "ServerError" ? fault.status : 200,
+                  headers: { "content-type": "text/html" },
+                  body: HTML
+                }
+              }
+            }
         }
-        if (endpoint === undefined) {
-          model.record({ ...base, signatureOk: false, respcd: undefined, fault: undefined, applied: false })
+      }
+      const full = (endpoint.operation === "payment" || endpoint.operation === "refund") &&
+        model.transactionCount >= limits.transactions
+      const result = credential === undefined || !ok
+        ? {
+          answer: jsonAnswer({ respcd: "1108", resperr: "Signature error", respmsg: "" }),
+          respcd: "1108",
+          applied: false
+        }
+        : full
+        ? {
+          // Not QFPay's behaviour (it has no limit to reach): a sandbox left running says it is full.
+          answer: jsonAnswer(
+            {
+              respcd: FULL_CODE,
+              resperr: ResponseCode.meaning(FULL_CODE),
+              respmsg: new SimulatorFull({ limit: limits.transactions }).message
+            },
+            507
+          ),
+          respcd: FULL_CODE,
+          applied: false
+        }
+        : model.answer(endpoint, request, credential, now)
+      log(result.respcd, result.applied)
+      if (fault === undefined) return { _tag: "Answer", answer: result.answer }
+      const answer = result.answer
+      switch (fault._tag) {
+        case "LostAfter":
+          return { _tag: "Lost", applied: result.applied }
+        case "ServerError":
           return {
             _tag: "Answer",
-            answer: { status: 404, headers: { "content-type": "text/plain" }, body: "not found" }
+            answer: { status: fault.status, headers: { "content-type": "text/html" }, body: HTML }
+          }
+        case "NonJson":
+          return { _tag: "Answer", answer: { status: 200, headers: { "content-type": "text/html" }, body: HTML } }
+        case "Answer":
+        case "Body":
+          return { _tag: "Answer", answer: fixedAnswer(fault) }
+        case "Tamper": {
+          // Text, as a tampered answer arrives over HTTP.
+          const parsed = answer.json ?? (JSON.parse(answer.body) as Record<string, unknown>)
+          return {
+            _tag: "Answer",
+            answer: {
+              status: answer.status,
+              headers: answer.headers,
+              body: JSON.stringify({ ...parsed, ...fault.fields })
+            }
           }
         }
-        if (endpoint.method !== request.method.toUpperCase()) {
-          model.record({ ...base, signatureOk: false, respcd: undefined, fault: undefined, applied: false })
+        case "BadSignature": {
+          const headers = { ...answer.headers, "x-qf-sign": "0".repeat(32) }
           return {
+            _tag: "Answer",
+            answer: answer.json !== undefined
+              ? new JsonAnswer(answer.status, headers, answer.json)
+              : { status: answer.status, headers, body: answer.body }
+          }
+        }
+        case "TruncatedJson":
+          // Bytes, cut short: the client gets text it cannot parse.
+          return {
+            _tag: "Answer",
+            answer: {
+              status: answer.status,
+              headers: answer.headers,
+              body: answer.body.slice(0, Math.max(1, Math.floor(answer.body.length / 2)))
+            }
+          }
+        default:
+          return { _tag: "Answer", answer }
+      }
+    }
+
+    const serve = (raw: WireRequest): Effect.Effect<Served> =>
+      Effect.flatMap(Clock.currentTimeMillis, (start): Effect.Effect<Served> => {
+        const request: WireRequest = {
+          method: raw.method,
+          path: raw.path,
+          params: raw.params,
+          headers: lower(raw.headers),
+          raw: raw.raw
+        }
+        const endpoint = Endpoint.byPath(request.path)
+        if (endpoint === undefined) {
+          model.record(entry(request, undefined, start, false, undefined, undefined, false))
+          return Effect.succeed({
+            _tag: "Answer",
+            answer: { status: 404, headers: { "content-type": "text/plain" }, body: "not found" }
+          })
+        }
+        if (endpoint.method !== request.method.toUpperCase()) {
+          model.record(entry(request, endpoint.operation, start, false, undefined, undefined, false))
+          return Effect.succeed({
             _tag: "Answer",
             answer: {
               status: 405,
               headers: { "content-type": "text/plain", allow: endpoint.method },
               body: "method not allowed"
             }
-          }
+          })
         }
-        const { credential, ok } = model.authenticate(request)
-        const index = model.requestCount
-        let fault = faultFor({ operation: endpoint.operation, params: request.params, index })
+        const fault = faultFor({ operation: endpoint.operation, params: request.params, index: model.requestCount })
         if (fault?._tag === "Latency") {
-          yield* Effect.sleep(Duration.millis(fault.millis))
-          fault = undefined
+          return Effect.zipRight(
+            Effect.sleep(Duration.millis(fault.millis)),
+            Effect.map(Clock.currentTimeMillis, (now) => answerAt(request, endpoint, now, undefined))
+          )
         }
-        const now = yield* Clock.currentTimeMillis
-        const log = (respcd: string | undefined, applied: boolean) =>
-          model.record({ ...base, at: now, signatureOk: ok, respcd, fault: fault?._tag, applied })
-        if (fault !== undefined) {
-          switch (fault._tag) {
-            case "LostBefore":
-              log(undefined, false)
-              return { _tag: "Lost", applied: false }
-            case "RateLimited":
-              log(undefined, false)
-              return {
-                _tag: "Answer",
-                answer: {
-                  status: 429,
-                  headers: {
-                    "content-type": "text/plain",
-                    ...(fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) })
-                  },
-                  body: "too many requests"
-                }
-              }
-            case "Answer":
-            case "Body":
-              if (!fault.applied) {
-                log(fault._tag === "Answer" ? fault.respcd : undefined, false)
-                return { _tag: "Answer", answer: fixedAnswer(fault) }
-              }
-              break
-            case "ServerError":
-            case "NonJson":
-              if (!fault.applied) {
-                log(undefined, false)
-                return {
-                  _tag: "Answer",
-                  answer: {
-                    status: fault._tag === "ServerError" ? fault.status : 200,
-                    headers: { "content-type": "text/html" },
-                    body: HTML
-                  }
-                }
-              }
-          }
-        }
-        const full = (endpoint.operation === "payment" || endpoint.operation === "refund") &&
-          model.transactionCount >= limits.transactions
-        const result = credential === undefined || !ok
-          ? {
-            answer: {
-              status: 200,
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ respcd: "1108", resperr: "Signature error", respmsg: "" })
-            },
-            respcd: "1108",
-            applied: false
-          }
-          : full
-          ? {
-            // Not QFPay's behaviour (it has no limit to reach): a sandbox left running says it is full.
-            answer: {
-              status: 507,
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({
-                respcd: FULL_CODE,
-                resperr: ResponseCode.meaning(FULL_CODE),
-                respmsg: new SimulatorFull({ limit: limits.transactions }).message
-              })
-            },
-            respcd: FULL_CODE,
-            applied: false
-          }
-          : model.answer(endpoint, request, credential, now)
-        log(result.respcd, result.applied)
-        if (fault === undefined) return { _tag: "Answer", answer: result.answer }
-        switch (fault._tag) {
-          case "LostAfter":
-            return { _tag: "Lost", applied: result.applied }
-          case "ServerError":
-            return {
-              _tag: "Answer",
-              answer: { status: fault.status, headers: { "content-type": "text/html" }, body: HTML }
-            }
-          case "NonJson":
-            return { _tag: "Answer", answer: { status: 200, headers: { "content-type": "text/html" }, body: HTML } }
-          case "Answer":
-          case "Body":
-            return { _tag: "Answer", answer: fixedAnswer(fault) }
-          case "Tamper": {
-            const parsed = JSON.parse(result.answer.body) as Record<string, unknown>
-            return {
-              _tag: "Answer",
-              answer: { ...result.answer, body: JSON.stringify({ ...parsed, ...fault.fields }) }
-            }
-          }
-          case "BadSignature":
-            return {
-              _tag: "Answer",
-              answer: { ...result.answer, headers: { ...result.answer.headers, "x-qf-sign": "0".repeat(32) } }
-            }
-          case "TruncatedJson":
-            return {
-              _tag: "Answer",
-              answer: {
-                ...result.answer,
-                body: result.answer.body.slice(0, Math.max(1, Math.floor(result.answer.body.length / 2)))
-              }
-            }
-          default:
-            return { _tag: "Answer", answer: result.answer }
-        }
+        return Effect.succeed(answerAt(request, endpoint, start, fault))
       })
 
     const now = Clock.currentTimeMillis

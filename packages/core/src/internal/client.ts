@@ -123,15 +123,17 @@ export const read = (
   // A 5xx may come after the server applied the request (a gateway timing out, say).
   if (response.status >= 500) return fail("server error", endpoint.mutating)
   if (response.status < 200 || response.status >= 300) return fail("refused by the server", false)
-  let json: unknown
-  try {
-    json = JSON.parse(response.body)
-  } catch {
-    const body = response.body.trim()
-    return fail(
-      body === "" ? "empty body" : body.startsWith("{") || body.startsWith("[") ? "truncated JSON" : "not JSON",
-      endpoint.mutating
-    )
+  let json: unknown = response.json
+  if (json === undefined) {
+    try {
+      json = JSON.parse(response.body)
+    } catch {
+      const body = response.body.trim()
+      return fail(
+        body === "" ? "empty body" : body.startsWith("{") || body.startsWith("[") ? "truncated JSON" : "not JSON",
+        endpoint.mutating
+      )
+    }
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return fail("not a JSON object", endpoint.mutating)
