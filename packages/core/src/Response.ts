@@ -6,13 +6,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { AmountFromWire } from "./Amount.js"
-import { Currency } from "./Currency.js"
-import { OutTradeNo, Syssn } from "./Identifiers.js"
-import { intFromWire, optionalAmount, optionalWire, Text } from "./internal/wire.js"
-import { PayTypeFromWire } from "./PayType.js"
-import { ResponseCode } from "./ResponseCode.js"
-import { TxDateTime } from "./TxDateTime.js"
+import * as Answer from "./internal/answer.js"
 
 /**
  * The answer to a refund, reversal or close. `syssn` is the **new** transaction number of the
@@ -21,29 +15,9 @@ import { TxDateTime } from "./TxDateTime.js"
  * @since 0.1.0
  * @category schemas
  */
-export const OperationResponse = Schema.Struct({
-  respcd: ResponseCode,
-  resperr: Schema.optional(Text),
-  respmsg: Schema.optional(Text),
-  syssn: optionalWire(Syssn),
-  orig_syssn: optionalWire(Syssn),
-  out_trade_no: optionalWire(OutTradeNo),
-  txamt: optionalAmount(AmountFromWire),
-  txcurrcd: optionalWire(Currency),
-  txdtm: optionalWire(TxDateTime),
-  sysdtm: optionalWire(TxDateTime),
-  paydtm: optionalWire(TxDateTime),
-  chnlsn: Schema.optional(Text),
-  chnlsn2: Schema.optional(Text),
-  udid: Schema.optional(Text),
-  cardcd: Schema.optional(Text),
-  cash_fee: Schema.optional(Text),
-  cash_fee_type: Schema.optional(Text),
-  cash_refund_fee: Schema.optional(Text),
-  cash_refund_fee_type: Schema.optional(Text),
-  surcharge_fee: Schema.optional(Text),
-  surcharge_rate: Schema.optional(Text)
-}).annotations({ identifier: "OperationResponse" })
+export const OperationResponse = Schema.Struct(Answer.lenient(Answer.operationFields)).annotations({
+  identifier: "OperationResponse"
+})
 
 /**
  * @since 0.1.0
@@ -58,20 +32,9 @@ export type OperationResponse = typeof OperationResponse.Type
  * @since 0.1.0
  * @category schemas
  */
-export const OperationSummary = OperationResponse.pipe(
-  Schema.pick(
-    "respcd",
-    "resperr",
-    "respmsg",
-    "syssn",
-    "orig_syssn",
-    "out_trade_no",
-    "txamt",
-    "txcurrcd",
-    "txdtm",
-    "sysdtm"
-  )
-).annotations({ identifier: "OperationSummary" })
+export const OperationSummary = OperationResponse.pipe(Schema.pick(...Answer.summaryKeys)).annotations({
+  identifier: "OperationSummary"
+})
 
 /**
  * @since 0.1.0
@@ -86,11 +49,7 @@ export type OperationSummary = typeof OperationSummary.Type
  * @since 0.1.0
  * @category schemas
  */
-export const Envelope = Schema.Struct({
-  respcd: ResponseCode,
-  resperr: Schema.optional(Text),
-  respmsg: Schema.optional(Text)
-}).annotations({ identifier: "Envelope" })
+export const Envelope = Schema.Struct(Answer.lenient(Answer.envelopeFields)).annotations({ identifier: "Envelope" })
 
 /**
  * @since 0.1.0
@@ -148,27 +107,7 @@ export const describeCancel = (cancel: number): string => {
  * @since 0.1.0
  * @category schemas
  */
-export const QueryRow = Schema.Struct({
-  syssn: Syssn,
-  out_trade_no: optionalWire(OutTradeNo),
-  origssn: optionalWire(Syssn),
-  order_type: Schema.optional(Text),
-  pay_type: optionalWire(PayTypeFromWire),
-  txamt: optionalAmount(AmountFromWire),
-  txcurrcd: optionalWire(Currency),
-  txdtm: optionalWire(TxDateTime),
-  sysdtm: optionalWire(TxDateTime),
-  paydtm: optionalWire(TxDateTime),
-  cancel: optionalWire(intFromWire(0, 99, "a cancel flag")),
-  respcd: ResponseCode,
-  errmsg: Schema.optional(Text),
-  chnlsn: Schema.optional(Text),
-  cash_fee: Schema.optional(Text),
-  cash_fee_type: Schema.optional(Text),
-  cash_refund_fee: Schema.optional(Text),
-  cash_refund_fee_type: Schema.optional(Text),
-  exchange_rate: Schema.optional(Text)
-}).annotations({ identifier: "QueryRow" })
+export const QueryRow = Schema.Struct(Answer.lenient(Answer.queryRowFields)).annotations({ identifier: "QueryRow" })
 
 /**
  * @since 0.1.0
@@ -183,12 +122,8 @@ export type QueryRow = typeof QueryRow.Type
  * @category schemas
  */
 export const QueryResponse = Schema.Struct({
-  respcd: ResponseCode,
-  resperr: Schema.optional(Text),
-  respmsg: Schema.optional(Text),
-  page: optionalWire(intFromWire(0, 1_000_000, "a page number")),
-  page_size: optionalWire(intFromWire(0, 1_000, "a page size")),
-  data: Schema.optionalWith(Schema.Array(QueryRow), { default: () => [] })
+  ...Answer.lenient(Answer.queryFields),
+  data: Answer.rows(QueryRow)
 }).annotations({ identifier: "QueryResponse" })
 
 /**

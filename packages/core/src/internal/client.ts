@@ -13,17 +13,17 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
 import type { Handle } from "../Handle.js"
 import { QFPayConfig } from "../QFPayConfig.js"
 import type { Service as ConfigService } from "../QFPayConfig.js"
 import { type InvalidRequest, RateLimited, Rejected, type TransportError, UnexpectedResponse } from "../QFPayError.js"
 import type * as Request from "../Request.js"
-import * as Response from "../Response.js"
+import type * as Response from "../Response.js"
 import * as ResponseCode from "../ResponseCode.js"
 import * as Signature from "../Signature.js"
 import { Transport, type TransportResponse } from "../Transport.js"
+import { decodeQuery, decodeSummary } from "./answer.js"
 import type { Answer } from "./decide.js"
 import * as Log from "./log.js"
 import { type Observation, observe, queryFor } from "./observe.js"
@@ -170,9 +170,6 @@ export const exchange = (
     yield* Log.debug("QFPay answered", { endpoint: endpoint.path, respcd: read_.right.envelope.respcd })
     return { ...read_.right, response }
   })
-
-const decodeSummary = Schema.decodeUnknownEither(Response.OperationSummary)
-const decodeQuery = Schema.decodeUnknownEither(Response.QueryResponse)
 
 // An answer whose code says it settled or is in progress must also carry readable fields;
 // otherwise it cannot be trusted, and for an operation that changes state it may have applied.
