@@ -1,5 +1,5 @@
 import { Handle, PollPolicy, pollUntilSettled, reconcile, refund } from "@effect-qfpay/core"
-import { Behaviour, FaultPlan } from "@effect-qfpay/testing"
+import { Behaviour, FaultPlan, Recording } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Option, Schema } from "effect"
 import { failure, operations, refunds, requests, scenario, sim } from "./support/scenario.js"
@@ -183,6 +183,29 @@ describe("refund", () => {
       expect(new Set(receipts.map((r) => r.out_trade_no)).size).toBe(1000)
       expect(yield* refunds).toHaveLength(1000)
       expect((yield* s.transactions).filter((t) => t.kind === "payment").every((p) => p.cancel === 3)).toBe(true)
+    })))
+
+  it.effect("a span with the refund's ids under a tracer of your own; none under Effect's built-in one", () =>
+    scenario(Effect.gen(function*() {
+      const s = yield* sim
+      const p = yield* s.createPayment({ txamt: 1000 })
+      const recording = Recording.make()
+      const receipt = yield* recording.instrument(refund({ syssn: p.syssn, txamt: 100 }))
+      const spans = recording.spans.filter((span) => span.includes("QFPay.refund"))
+      expect(spans).toHaveLength(1)
+      expect(spans[0]).toContain(`"qfpay.out_trade_no","${receipt.out_trade_no}"`)
+      // Effect's built-in tracer: the caller's span stays the current one, and gets no attribute.
+      const seen = yield* Effect.withSpan(
+        Effect.flatMap(refund({ syssn: p.syssn, txamt: 100 }), () => Effect.currentSpan),
+        "caller"
+      )
+      expect([seen.name, seen.attributes.size]).toEqual(["caller", 0])
+      // Tracing turned off: no span either.
+      const off = yield* recording.instrument(
+        refund({ syssn: p.syssn, txamt: 100 }).pipe(Effect.withTracerEnabled(false))
+      )
+      expect(off.operation).toBe("refund")
+      expect(recording.spans.filter((span) => span.includes("QFPay.refund"))).toHaveLength(1)
     })))
 })
 
