@@ -158,32 +158,49 @@ const isLookupCode = (handle: Handle, code: string): boolean =>
 
 const withNewSyssn = (handle: Handle, syssn: Syssn | undefined): Handle => {
   if (syssn === undefined) return handle
-  return handle._tag === "RefundHandle" ? { ...handle, refund_syssn: syssn } : { ...handle, cancel_syssn: syssn }
+  if (handle._tag === "RefundHandle") {
+    // A copy with the same shape as the handle (no spread then property).
+    const copy: { -readonly [K in keyof typeof handle]: (typeof handle)[K] } = { ...handle }
+    copy.refund_syssn = syssn
+    return copy
+  }
+  const copy: { -readonly [K in keyof typeof handle]: (typeof handle)[K] } = { ...handle }
+  copy.cancel_syssn = syssn
+  return copy
 }
+
+const differs = (got: unknown, sent: unknown): boolean => got !== undefined && sent !== undefined && got !== sent
 
 // A `0000` (or "in progress") that names another operation than the one sent is not ours.
 const mismatch = (handle: Handle, fields: OperationSummary | undefined): string | undefined => {
-  if (fields === undefined) return undefined
-  const differs = (name: string, got: unknown, sent: unknown) =>
-    got !== undefined && sent !== undefined && got !== sent ? `${name} ${String(got)} instead of ${String(sent)}` : ""
-  const found = [
-    differs("out_trade_no", fields.out_trade_no, handle.out_trade_no),
-    differs("orig_syssn", fields.orig_syssn, handle.syssn),
-    differs("txamt", fields.txamt, handle.txamt)
-  ].filter((s) => s !== "")
-  return found.length === 0 ? undefined : `the answer does not match the request (${found.join(", ")})`
+  if (
+    fields === undefined ||
+    !(differs(fields.out_trade_no, handle.out_trade_no) || differs(fields.orig_syssn, handle.syssn) ||
+      differs(fields.txamt, handle.txamt))
+  ) return undefined
+  const found: Array<string> = []
+  const add = (name: string, got: unknown, sent: unknown) => {
+    if (differs(got, sent)) found.push(`${name} ${String(got)} instead of ${String(sent)}`)
+  }
+  add("out_trade_no", fields.out_trade_no, handle.out_trade_no)
+  add("orig_syssn", fields.orig_syssn, handle.syssn)
+  add("txamt", fields.txamt, handle.txamt)
+  return `the answer does not match the request (${found.join(", ")})`
 }
 
 // --- receipts and errors -------------------------------------------------------------------
 
 const confirmedBy = (state: OperationState): Receipt["confirmed_by"] => state.appliedByThisRun ? "enquiry" : "found"
 
-const answerFields = (fields: OperationSummary | undefined): AnswerFields => ({
-  ...(fields?.syssn === undefined ? {} : { syssn: fields.syssn }),
-  ...(fields?.txcurrcd === undefined ? {} : { txcurrcd: fields.txcurrcd }),
-  ...(fields?.txdtm === undefined ? {} : { txdtm: fields.txdtm }),
-  ...(fields?.sysdtm === undefined ? {} : { sysdtm: fields.sysdtm })
-})
+const answerFields = (fields: OperationSummary | undefined): AnswerFields => {
+  const out: { -readonly [K in keyof AnswerFields]: AnswerFields[K] } = {}
+  if (fields === undefined) return out
+  if (fields.syssn !== undefined) out.syssn = fields.syssn
+  if (fields.txcurrcd !== undefined) out.txcurrcd = fields.txcurrcd
+  if (fields.txdtm !== undefined) out.txdtm = fields.txdtm
+  if (fields.sysdtm !== undefined) out.sysdtm = fields.sysdtm
+  return out
+}
 
 const receipt = (
   state: OperationState,
@@ -196,22 +213,24 @@ const receipt = (
   const syssn = refund
     ? row?.syssn ?? answer?.syssn ?? handle.refund_syssn
     : answer?.syssn ?? handle.cancel_syssn
-  // Dropping absent fields keeps the receipt a plain record with exact optional properties.
-  const out: Record<string, unknown> = {
-    operation: operationOf(handle),
-    syssn,
-    orig_syssn: refund ? row?.origssn ?? handle.syssn : row?.syssn ?? handle.syssn,
-    out_trade_no: refund ? handle.out_trade_no : row?.out_trade_no ?? handle.out_trade_no,
-    txamt: handle.txamt,
-    txcurrcd: row?.txcurrcd ?? answer?.txcurrcd,
-    txdtm: refund ? row?.txdtm ?? answer?.txdtm ?? handle.txdtm : handle.txdtm,
-    sysdtm: (refund ? row?.sysdtm : undefined) ?? answer?.sysdtm,
-    respcd: "0000",
-    confirmed_by: confirmed,
-    attempts: state.attempts,
-    enquiries: state.enquiries
-  }
-  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key]
+  // Absent fields are left out (in this order): the receipt is a plain record with exact
+  // optional properties.
+  const out: Record<string, unknown> = { operation: operationOf(handle) }
+  if (syssn !== undefined) out.syssn = syssn
+  const orig_syssn = refund ? row?.origssn ?? handle.syssn : row?.syssn ?? handle.syssn
+  if (orig_syssn !== undefined) out.orig_syssn = orig_syssn
+  const out_trade_no = refund ? handle.out_trade_no : row?.out_trade_no ?? handle.out_trade_no
+  if (out_trade_no !== undefined) out.out_trade_no = out_trade_no
+  out.txamt = handle.txamt
+  const txcurrcd = row?.txcurrcd ?? answer?.txcurrcd
+  if (txcurrcd !== undefined) out.txcurrcd = txcurrcd
+  out.txdtm = refund ? row?.txdtm ?? answer?.txdtm ?? handle.txdtm : handle.txdtm
+  const sysdtm = (refund ? row?.sysdtm : undefined) ?? answer?.sysdtm
+  if (sysdtm !== undefined) out.sysdtm = sysdtm
+  out.respcd = "0000"
+  out.confirmed_by = confirmed
+  out.attempts = state.attempts
+  out.enquiries = state.enquiries
   return out as unknown as Receipt
 }
 

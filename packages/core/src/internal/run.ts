@@ -5,12 +5,13 @@
  *
  * @internal
  */
-import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Handle from "../Handle.js"
+import * as OperationObserver_ from "../OperationObserver.js"
 import { OperationObserver } from "../OperationObserver.js"
 import type { PollPolicy } from "../PollPolicy.js"
 import { PollProgress } from "../PollProgress.js"
@@ -35,11 +36,16 @@ export const run = (
   callerId = true
 ): Effect.Effect<Receipt, OperationError, QFPayConfig | Transport> =>
   Effect.gen(function*() {
-    const config = yield* QFPayConfig
-    const observer = yield* OperationObserver
+    // The services and the clock, read once: every step of the loop uses them.
+    const context = yield* Effect.context<QFPayConfig>()
+    const config = Context.get(context, QFPayConfig)
+    const observer = Context.get(context, OperationObserver)
+    // The default observer does nothing: no step of the loop runs it.
+    const observe = observer === OperationObserver_.none ? undefined : observer.onState
+    const clock = yield* Effect.clock
     const policy = poll ?? config.poll
     const settings = settingsFor(config, policy)
-    const scheduler = Scheduler.schedulerOf(yield* PollScheduler)
+    const scheduler = Scheduler.schedulerOf(Context.get(context, PollScheduler))
     const steppers: Record<Decide.Schedule, Stepper<unknown>> = {
       retry: stepper(config.retry.schedule),
       enquiry: stepper(config.retry.schedule),
@@ -47,9 +53,9 @@ export const run = (
     }
     let request = prepared
     let reportPoll = false
-    let step = Decide.start(settings, handle, mode, yield* Clock.currentTimeMillis, callerId)
+    let step = Decide.start(settings, handle, mode, clock.unsafeCurrentTimeMillis(), callerId)
     while (true) {
-      yield* observer.onState(step.state)
+      if (observe !== undefined) yield* observe(step.state)
       const action = step.action
       let event: Decide.Event
       switch (action._tag) {
@@ -62,7 +68,7 @@ export const run = (
         case "Send": {
           request ??= yield* prepare(step.state.handle)
           const answer = yield* Effect.either(Client.submit(request))
-          const now = yield* Clock.currentTimeMillis
+          const now = clock.unsafeCurrentTimeMillis()
           event = Either.isRight(answer)
             ? { _tag: "Answered", now, answer: answer.right }
             : { _tag: "SendFailed", now, error: answer.left }
@@ -70,7 +76,7 @@ export const run = (
         }
         case "Enquire": {
           const seen = yield* Effect.either(Client.enquire(step.state.handle))
-          const now = yield* Clock.currentTimeMillis
+          const now = clock.unsafeCurrentTimeMillis()
           reportPoll = step.state.phase === "poll"
           if (Either.isRight(seen)) steppers.enquiry = stepper(config.retry.schedule)
           event = Either.isRight(seen)
@@ -88,7 +94,7 @@ export const run = (
             action,
             policy,
             steppers[action.schedule],
-            yield* Clock.currentTimeMillis,
+            clock.unsafeCurrentTimeMillis(),
             step.state.lastCode
           )
           break
@@ -97,7 +103,7 @@ export const run = (
           if (reportPoll) yield* report(step.state, Option.some(Duration.millis(action.millis)))
           reportPoll = false
           if (action.millis > 0) yield* Effect.sleep(Duration.millis(action.millis))
-          event = { _tag: "Woke", now: yield* Clock.currentTimeMillis }
+          event = { _tag: "Woke", now: clock.unsafeCurrentTimeMillis() }
           break
       }
       step = Decide.decide(settings, step.state, event)
