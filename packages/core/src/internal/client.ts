@@ -8,6 +8,7 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -153,23 +154,36 @@ export const exchange = (
   endpoint: Endpoint.Endpoint,
   params: Readonly<Record<string, string>>
 ): Effect.Effect<Sent, SendError, QFPayConfig | Transport> =>
-  Effect.gen(function*() {
-    const config = yield* QFPayConfig
-    const transport = yield* Transport
-    const response = yield* transport.send({ endpoint, params, headers: headersFor(config, params) })
-    // The time matters only to turn a 429's Retry-After date into a wait.
-    const read_ = read(endpoint, response, response.status === 429 ? yield* Clock.currentTimeMillis : 0)
-    if (Either.isLeft(read_)) return yield* Effect.fail(read_.left)
-    const signature = response.headers["x-qf-sign"]
-    if (
-      config.verifyResponses && signature !== undefined &&
-      !Signature.verifyNotification(response.body, signature, Redacted.value(config.clientKey), config.signType)
-    ) {
-      return yield* Effect.fail(new Signature.SignatureMismatch({ what: "response" }))
-    }
-    yield* Log.debug("QFPay answered", { endpoint: endpoint.path, respcd: read_.right.envelope.respcd })
-    return { ...read_.right, response }
+  Effect.contextWithEffect((context: Context.Context<QFPayConfig | Transport>) => {
+    const config = Context.get(context, QFPayConfig)
+    return Effect.flatMap(
+      Context.get(context, Transport).send({ endpoint, params, headers: headersFor(config, params) }),
+      (response) =>
+        // The time matters only to turn a 429's Retry-After date into a wait.
+        response.status === 429
+          ? Effect.flatMap(Clock.currentTimeMillis, (now) => answered(config, endpoint, response, now))
+          : answered(config, endpoint, response, 0)
+    )
   })
+
+const answered = (
+  config: ConfigService,
+  endpoint: Endpoint.Endpoint,
+  response: TransportResponse,
+  now: number
+): Effect.Effect<Sent, SendError> => {
+  const read_ = read(endpoint, response, now)
+  if (Either.isLeft(read_)) return Effect.fail(read_.left)
+  const signature = response.headers["x-qf-sign"]
+  if (
+    config.verifyResponses && signature !== undefined &&
+    !Signature.verifyNotification(response.body, signature, Redacted.value(config.clientKey), config.signType)
+  ) {
+    return Effect.fail(new Signature.SignatureMismatch({ what: "response" }))
+  }
+  const sent: Sent = { envelope: read_.right.envelope, json: read_.right.json, response }
+  return Log.debugThen("QFPay answered", { endpoint: endpoint.path, respcd: sent.envelope.respcd }, sent)
+}
 
 // An answer whose code says it settled or is in progress must also carry readable fields;
 // otherwise it cannot be trusted, and for an operation that changes state it may have applied.

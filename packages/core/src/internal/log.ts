@@ -10,7 +10,12 @@ import * as LogLevel from "effect/LogLevel"
 
 /** @internal */
 export const debug = (message: string, annotations: Record<string, unknown>): Effect.Effect<void> =>
-  Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (level) =>
-    LogLevel.greaterThan(level, LogLevel.Debug)
-      ? Effect.void
-      : Effect.logDebug(message).pipe(Effect.annotateLogs(annotations)))
+  debugThen(message, annotations, undefined)
+
+/** `debug`, then `value`: one step when Debug is off. @internal */
+export const debugThen = <A>(message: string, annotations: Record<string, unknown>, value: A): Effect.Effect<A> =>
+  Effect.withFiberRuntime((fiber) =>
+    LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+      ? Effect.succeed(value)
+      : Effect.as(Effect.logDebug(message).pipe(Effect.annotateLogs(annotations)), value)
+  )

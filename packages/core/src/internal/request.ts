@@ -5,14 +5,16 @@
  *
  * @internal
  */
+import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
+import type { OutTradeNo } from "../Identifiers.js"
 import { OutTradeNoGenerator } from "../OutTradeNoGenerator.js"
-import { QFPayConfig } from "../QFPayConfig.js"
+import { QFPayConfig, type Service as ConfigService } from "../QFPayConfig.js"
 import { InvalidRequest } from "../QFPayError.js"
 import * as Request from "../Request.js"
 import * as TxDateTime from "../TxDateTime.js"
@@ -77,26 +79,40 @@ const withoutUndefined = <A extends object>(a: A): A => {
   return out as A
 }
 
+type Mutable<A> = { -readonly [K in keyof A]: A[K] }
+
+// Every field is a validated domain value (or ours: the id, the time, the mchid), so the wire
+// form is its text; no second schema pass (this runs once per refund).
+const refundOf = (
+  config: ConfigService,
+  valid: Schema.Schema.Type<typeof Request.RefundInput>,
+  out_trade_no: OutTradeNo,
+  txdtm: TxDateTime.TxDateTime
+): Prepared<Request.RefundRequest> => {
+  const request: Mutable<Request.RefundRequest> = { syssn: valid.syssn, out_trade_no, txamt: valid.txamt, txdtm }
+  const params: Record<string, string> = { syssn: valid.syssn, out_trade_no, txamt: String(valid.txamt), txdtm }
+  if (config.mchid._tag === "Some") request.mchid = params.mchid = config.mchid.value
+  if (valid.udid !== undefined) request.udid = params.udid = valid.udid
+  return { endpoint: Endpoint.refund, request, params }
+}
+
 /** @internal */
 export const refund = (
   input: Request.RefundInput
 ): Effect.Effect<Prepared<Request.RefundRequest>, InvalidRequest, QFPayConfig> =>
-  Effect.gen(function*() {
-    const config = yield* QFPayConfig
-    const valid = yield* decodeInput("refund", Request.RefundInput, input)
-    const out_trade_no = valid.out_trade_no ?? (yield* (yield* OutTradeNoGenerator).next)
-    const txdtm = valid.txdtm ?? TxDateTime.fromDateTime(yield* DateTime.now, config.timeZone)
-    // Every field is a validated domain value (or ours: the id, the time, the mchid), so the
-    // wire form is its text; no second schema pass (this runs once per refund).
-    const request: Request.RefundRequest = withoutUndefined({
-      syssn: valid.syssn,
-      out_trade_no,
-      txamt: valid.txamt,
-      txdtm,
-      mchid: Option.getOrUndefined(config.mchid),
-      udid: valid.udid
+  // The services, the clock and the id in as few steps as they take: this runs once per refund.
+  Effect.contextWithEffect((context: Context.Context<QFPayConfig>) => {
+    const config = Context.get(context, QFPayConfig)
+    const decoded = decodeInput("refund", Request.RefundInput, input)
+    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+    const valid = decoded.right
+    return Effect.clockWith((clock) => {
+      const txdtm = valid.txdtm ??
+        TxDateTime.fromDateTime(DateTime.unsafeMake(clock.unsafeCurrentTimeMillis()), config.timeZone)
+      return valid.out_trade_no !== undefined
+        ? Effect.succeed(refundOf(config, valid, valid.out_trade_no, txdtm))
+        : Effect.map(Context.get(context, OutTradeNoGenerator).next, (id) => refundOf(config, valid, id, txdtm))
     })
-    return { endpoint: Endpoint.refund, request, params: compact(request) as Record<string, string> }
   })
 
 /** @internal */
