@@ -140,14 +140,23 @@ export const describe = (handle: Handle): string =>
  * @since 0.2.0
  * @category constructors
  */
-export const fromRefund = (request: Request.RefundRequest): RefundHandle => ({
-  _tag: "RefundHandle",
-  syssn: request.syssn,
-  out_trade_no: request.out_trade_no,
-  txamt: request.txamt,
-  txdtm: request.txdtm,
-  ...(request.udid === undefined ? {} : { udid: request.udid })
-})
+export const fromRefund = (request: Request.RefundRequest): RefundHandle =>
+  request.udid === undefined
+    ? {
+      _tag: "RefundHandle",
+      syssn: request.syssn,
+      out_trade_no: request.out_trade_no,
+      txamt: request.txamt,
+      txdtm: request.txdtm
+    }
+    : {
+      _tag: "RefundHandle",
+      syssn: request.syssn,
+      out_trade_no: request.out_trade_no,
+      txamt: request.txamt,
+      txdtm: request.txdtm,
+      udid: request.udid
+    }
 
 /**
  * The handle of a prepared reversal or close.

@@ -141,10 +141,11 @@ export const track = (
     const queue = yield* Queue.unbounded<Settlement>()
     yield* Effect.addFinalizer(() => Queue.shutdown(queue))
     const now = yield* Clock.currentTimeMillis
-    for (const handle of list) {
-      yield* scheduler.add(Decide.start(settings, handle, "poll", now), poll, hooks, (result) => {
-        queue.unsafeOffer({ handle, result })
-      })
-    }
+    yield* scheduler.addAll(
+      list.map((handle) => Decide.start(settings, handle, "poll", now)),
+      poll,
+      hooks,
+      (handle) => (result) => queue.unsafeOffer({ handle, result })
+    )
     return Stream.take(Stream.fromQueue(queue), list.length)
   }))

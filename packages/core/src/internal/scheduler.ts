@@ -21,6 +21,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { Handle } from "../Handle.js"
+import * as OperationObserver_ from "../OperationObserver.js"
 import { OperationObserver, type Service as Observer } from "../OperationObserver.js"
 import type { OperationState } from "../OperationState.js"
 import type { PollPolicy } from "../PollPolicy.js"
@@ -70,12 +71,19 @@ interface Entry {
   readonly settings: Decide.Settings
   readonly policy: PollPolicy
   readonly stepper: Stepper<unknown>
-  readonly observer: Observer
+  /** The observer's `onState`; undefined for the default one, which does nothing. */
+  readonly observe: Observer["onState"] | undefined
   readonly progress: Progress
   readonly done: Done
   dueAt: number
   seq: number
   cancelled: boolean
+}
+
+/** What a record needs from the caller: its observer and progress. @internal */
+export interface Hooks {
+  readonly observer: Observer
+  readonly progress: Progress
 }
 
 /** @internal */
@@ -84,10 +92,21 @@ export interface Scheduler {
   readonly add: (
     step: Decide.Step,
     policy: PollPolicy,
-    hooks: { readonly observer: Observer; readonly progress: Progress },
+    hooks: Hooks,
     done: Done
   ) => Effect.Effect<{ readonly cancel: Effect.Effect<void> }>
+  /** Takes over many operations at once (`track`): no handle to cancel each. */
+  readonly addAll: (
+    steps: ReadonlyArray<Decide.Step>,
+    policy: PollPolicy,
+    hooks: Hooks,
+    done: (handle: Handle) => Done
+  ) => Effect.Effect<void>
 }
+
+const TRUE = Effect.succeed(true)
+const FALSE = Effect.succeed(false)
+const logObserverDefect = (defect: unknown) => Effect.logError("QFPay observer failed", defect)
 
 // The enquiry that finds several operations at once: refunds by their own ids, cancellations by
 // their payments'.
@@ -121,52 +140,70 @@ export const make = (
       if (dueAt < sleepingUntil) Deferred.unsafeDone(wake, Exit.void)
     }
 
-    // Runs a record's decisions until it needs an enquiry (true), sleeps, or ends.
-    const advance = (entry: Entry, first: Decide.Step): Effect.Effect<boolean> =>
-      Effect.gen(function*() {
-        let step = first
-        let reported = false
-        for (;;) {
-          entry.state = step.state
-          yield* Effect.catchAllDefect(
-            entry.observer.onState(step.state),
-            (d) => Effect.logError("QFPay observer failed", d)
+    // Every record's time comes from the scheduler's clock, as its own sleeps do.
+    const clock = yield* Effect.clock
+    // One settings object per poll policy, not one per record.
+    const settingsByPolicy = new WeakMap<PollPolicy, Decide.Settings>()
+    const settingsOf = (policy: PollPolicy) => {
+      let settings = settingsByPolicy.get(policy)
+      if (settings === undefined) {
+        settings = settingsFor(config, policy)
+        settingsByPolicy.set(policy, settings)
+      }
+      return settings
+    }
+
+    // Runs a record's decisions until it needs an enquiry (true), sleeps, or ends. A hundred
+    // thousand records go through this each round: it takes no step that has nothing to do (the
+    // default observer, a first wait's report) and no generator.
+    const advance = (entry: Entry, step: Decide.Step): Effect.Effect<boolean> => {
+      entry.state = step.state
+      return entry.observe === undefined
+        ? act(entry, step.action)
+        : Effect.flatMap(Effect.catchAllDefect(entry.observe(step.state), logObserverDefect), () =>
+          act(entry, step.action))
+    }
+
+    const act = (entry: Entry, action: Decide.Action): Effect.Effect<boolean> => {
+      switch (action._tag) {
+        case "Enquire":
+          return TRUE
+        case "Sleep": {
+          const dueAt = clock.unsafeCurrentTimeMillis() + action.millis
+          if (entry.state.polls === 0) {
+            schedule(entry, dueAt)
+            return FALSE
+          }
+          return Effect.map(report(entry, Option.some(Duration.millis(action.millis))), () => {
+            schedule(entry, dueAt)
+            return false
+          })
+        }
+        case "Wait":
+          return Effect.flatMap(
+            delay(action, entry.policy, entry.stepper, clock.unsafeCurrentTimeMillis(), entry.state.lastCode),
+            (event) => advance(entry, Decide.decide(entry.settings, entry.state, event))
           )
-          const action = step.action
-          const now = yield* Clock.currentTimeMillis
-          switch (action._tag) {
-            case "Enquire":
-              return true
-            case "Sleep":
-              if (!reported) yield* report(entry, Option.some(Duration.millis(action.millis)))
-              schedule(entry, now + action.millis)
-              return false
-            case "Wait":
-              step = Decide.decide(
-                entry.settings,
-                entry.state,
-                yield* delay(action, entry.policy, entry.stepper, now, entry.state.lastCode)
-              )
-              continue
-            case "Done":
-              entry.done(Either.right(action.receipt))
-              return false
-            case "Fail":
-              if (entry.state.polls > 0 && !reported) {
-                reported = true
-                yield* report(entry, Option.none())
-              }
+        case "Done":
+          entry.done(Either.right(action.receipt))
+          return FALSE
+        case "Fail":
+          if (entry.state.polls > 0) {
+            return Effect.map(report(entry, Option.none()), () => {
               entry.done(Either.left(action.error))
               return false
-            case "Send":
-              // Polling never resubmits; a state that asks for it is not this scheduler's to run.
-              entry.done(
-                Either.left(new OutcomeUnknown({ handle: entry.state.handle, detail: "polling cannot resubmit" }))
-              )
-              return false
+            })
           }
-        }
-      })
+          entry.done(Either.left(action.error))
+          return FALSE
+        case "Send":
+          // Polling never resubmits; a state that asks for it is not this scheduler's to run.
+          entry.done(
+            Either.left(new OutcomeUnknown({ handle: entry.state.handle, detail: "polling cannot resubmit" }))
+          )
+          return FALSE
+      }
+    }
 
     const report = (entry: Entry, nextIn: Option.Option<Duration.Duration>) =>
       entry.state.polls === 0 ? Effect.void : entry.progress.onEnquiry({
@@ -177,32 +214,33 @@ export const make = (
       })
 
     // One enquiry for up to `maxBatch` records of the same kind; its rows go to each of them.
-    const enquire = (field: "out_trade_no" | "syssn", batch: ReadonlyArray<Entry>) =>
-      Effect.gen(function*() {
-        const ids = [...new Set(batch.map((e) => keyOf(e.state.handle).id))]
-        const params = compact({
-          [field]: ids.join(","),
-          page_size: "100",
-          mchid: Option.getOrUndefined(config.mchid)
-        }) as Record<string, string>
-        const result = yield* Effect.either(provide(Client.query(params)))
-        const now = yield* Clock.currentTimeMillis
-        for (const entry of batch) {
-          if (entry.cancelled) continue
+    const enquire = (field: "out_trade_no" | "syssn", batch: ReadonlyArray<Entry>) => {
+      const ids = [...new Set(batch.map((e) => keyOf(e.state.handle).id))]
+      const params = compact({
+        [field]: ids.join(","),
+        page_size: "100",
+        mchid: Option.getOrUndefined(config.mchid)
+      }) as Record<string, string>
+      return Effect.flatMap(Effect.either(provide(Client.query(params))), (result) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        return Effect.forEach(batch, (entry) => {
+          if (entry.cancelled) return Effect.void
           const event: Decide.Event = result._tag === "Right"
             ? { _tag: "Observed", now, observation: observe(entry.state.handle, result.right.rows) }
             : { _tag: "EnquiryFailed", now, error: result.left }
-          yield* advance(entry, Decide.decide(entry.settings, entry.state, event))
-        }
+          return advance(entry, Decide.decide(entry.settings, entry.state, event))
+        }, { discard: true })
       })
+    }
 
     const round = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const due: Record<"out_trade_no" | "syssn", Array<Entry>> = { out_trade_no: [], syssn: [] }
+      const woke: Decide.Event = { _tag: "Woke", now }
       while (heap.size > 0 && heap.peek()!.dueAt <= now + window) {
         const entry = heap.pop()!
         if (entry.cancelled) continue
-        const wants = yield* advance(entry, Decide.decide(entry.settings, entry.state, { _tag: "Woke", now }))
+        const wants = yield* advance(entry, Decide.decide(entry.settings, entry.state, woke))
         if (wants) due[keyOf(entry.state.handle).field].push(entry)
       }
       const batches: Array<Effect.Effect<void>> = []
@@ -245,25 +283,34 @@ export const make = (
     })
     yield* Effect.forkScoped(Effect.interruptible(loop))
 
+    const entryOf = (step: Decide.Step, policy: PollPolicy, hooks: Hooks, done: Done): Entry => ({
+      state: step.state,
+      settings: settingsOf(policy),
+      policy,
+      stepper: stepper(policy.schedule),
+      observe: hooks.observer === OperationObserver_.none ? undefined : hooks.observer.onState,
+      progress: hooks.progress,
+      done,
+      dueAt: 0,
+      seq: 0,
+      cancelled: false
+    })
+
+    // A first step never asks for an enquiry before its wait; if it did, ask at once.
+    const start = (entry: Entry, step: Decide.Step) =>
+      Effect.map(advance(entry, step), (wants) => {
+        if (wants) schedule(entry, clock.unsafeCurrentTimeMillis())
+      })
+
     const scheduler: Scheduler = {
       add: (step, policy, hooks, done) =>
-        Effect.gen(function*() {
-          const entry: Entry = {
-            state: step.state,
-            settings: settingsFor(config, policy),
-            policy,
-            stepper: stepper(policy.schedule),
-            observer: hooks.observer,
-            progress: hooks.progress,
-            done,
-            dueAt: 0,
-            seq: 0,
-            cancelled: false
-          }
-          const wants = yield* advance(entry, step)
-          // A first step never asks for an enquiry before its wait; if it did, ask at once.
-          if (wants) schedule(entry, yield* Clock.currentTimeMillis)
-          return { cancel: Effect.sync(() => (entry.cancelled = true)) }
+        Effect.suspend(() => {
+          const entry = entryOf(step, policy, hooks, done)
+          return Effect.as(start(entry, step), { cancel: Effect.sync(() => (entry.cancelled = true)) })
+        }),
+      addAll: (steps, policy, hooks, done) =>
+        Effect.forEach(steps, (step) => start(entryOf(step, policy, hooks, done(step.state.handle)), step), {
+          discard: true
         })
     }
     return scheduler
