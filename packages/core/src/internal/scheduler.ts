@@ -182,7 +182,8 @@ export const make = (
         case "Wait":
           return Effect.flatMap(
             delay(action, entry.policy, entry.stepper, clock.unsafeCurrentTimeMillis(), entry.state.lastCode),
-            (event) => advance(entry, Decide.decide(entry.settings, entry.state, event))
+            (event) =>
+              advance(entry, Decide.decide(entry.settings, entry.state, event))
           )
         case "Done":
           entry.done(Either.right(action.receipt))
