@@ -18,6 +18,7 @@ import { issuesOf } from "./internal/issues.js"
 import * as Prepare from "./internal/request.js"
 import { run } from "./internal/run.js"
 import { annotate, withSpan } from "./internal/span.js"
+import * as Telemetry from "./internal/telemetry.js"
 import type * as Options_ from "./Options.js"
 import { PayType } from "./PayType.js"
 import { QFPayConfig } from "./QFPayConfig.js"
@@ -130,14 +131,17 @@ export const cancel = (
     const config = yield* QFPayConfig
     const payType = Schema.decodeUnknownEither(PayType)(input?.pay_type)
     if (Either.isLeft(payType)) {
-      return yield* Effect.fail(
+      return yield* Telemetry.refused(
+        "cancel",
         new InvalidRequest({
           operation: "cancel",
           issues: issuesOf(payType.left).map((i) => ({ ...i, path: "pay_type" }))
         })
       )
     }
-    const route = yield* CancelRouting.route(config.routing, payType.right)
+    const routed = CancelRouting.route(config.routing, payType.right)
+    if (Either.isLeft(routed)) return yield* Telemetry.refused("cancel", routed.left)
+    const route = routed.right
     yield* annotate({ "qfpay.pay_type": payType.right, "qfpay.route": route })
     const { pay_type: _, ...payment } = input
     return yield* run_(route, payment, options)

@@ -20,6 +20,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
@@ -145,7 +146,8 @@ export const track = (
       list.map((handle) => Decide.start(settings, handle, "poll", now)),
       poll,
       hooks,
-      (handle) => (result) => queue.unsafeOffer({ handle, result })
+      (handle) => (result) => queue.unsafeOffer({ handle, result }),
+      yield* FiberRef.get(FiberRef.currentMetricLabels)
     )
     return Stream.take(Stream.fromQueue(queue), list.length)
   }))

@@ -13,6 +13,7 @@ import * as Decisions from "./Decisions.js"
 import { OutTradeNo, Syssn, Udid } from "./Identifiers.js"
 import { issuesOf } from "./internal/issues.js"
 import { withSpan } from "./internal/span.js"
+import * as Telemetry from "./internal/telemetry.js"
 import type * as Options_ from "./Options.js"
 import type { QFPayConfig } from "./QFPayConfig.js"
 import { InvalidRequest, type TransactionNotFound, UnexpectedResponse } from "./QFPayError.js"
@@ -152,65 +153,69 @@ export const undo = (
   input: UndoInput,
   options?: Options
 ): Effect.Effect<UndoResult, UndoError, QFPayConfig | Transport> =>
-  Effect.gen(function*() {
-    const decoded = Schema.decodeUnknownEither(UndoInput, { errors: "all" })(input ?? {})
-    if (Either.isLeft(decoded)) {
-      return yield* Effect.fail(new InvalidRequest({ operation: "undo", issues: issuesOf(decoded.left) }))
-    }
-    const valid = decoded.right
-    const payment = yield* Query.findPayment(valid)
-    const cancelFlag = payment.cancel ?? Cancel.none
-    if (
-      cancelFlag === Cancel.cpmReversed || cancelFlag === Cancel.mpmCancelled || cancelled.includes(payment.respcd)
-    ) {
-      return new NothingToUndo({ reason: "already-cancelled", payment }, true)
-    }
-    if (cancelFlag === Cancel.refunded) return new NothingToUndo({ reason: "already-refunded", payment }, true)
+  // Counted under the operation it chooses; as `undo` when it chooses none.
+  Telemetry.unlessChosen("undo", "nothing_to_undo", (chose) =>
+    Effect.gen(function*() {
+      const decoded = Schema.decodeUnknownEither(UndoInput, { errors: "all" })(input ?? {})
+      if (Either.isLeft(decoded)) {
+        return yield* Effect.fail(new InvalidRequest({ operation: "undo", issues: issuesOf(decoded.left) }))
+      }
+      const valid = decoded.right
+      const payment = yield* Query.findPayment(valid)
+      const cancelFlag = payment.cancel ?? Cancel.none
+      if (
+        cancelFlag === Cancel.cpmReversed || cancelFlag === Cancel.mpmCancelled || cancelled.includes(payment.respcd)
+      ) {
+        return new NothingToUndo({ reason: "already-cancelled", payment }, true)
+      }
+      if (cancelFlag === Cancel.refunded) return new NothingToUndo({ reason: "already-refunded", payment }, true)
 
-    switch (ResponseCode.classify(payment.respcd)) {
-      case "success": {
-        if (payment.txamt === undefined && valid.txamt === undefined) {
-          return yield* Effect.fail(incomplete(payment, "txamt"))
+      switch (ResponseCode.classify(payment.respcd)) {
+        case "success": {
+          if (payment.txamt === undefined && valid.txamt === undefined) {
+            return yield* Effect.fail(incomplete(payment, "txamt"))
+          }
+          // What is left: the whole payment, unless refunds were made (then the enquiry sums them).
+          const txamt = valid.txamt ?? (cancelFlag === Cancel.partiallyRefunded
+            ? payment.txamt! - (yield* Query.refundedAmount(payment))
+            : payment.txamt!)
+          if (txamt <= 0) return new NothingToUndo({ reason: "already-refunded", payment }, true)
+          chose()
+          const receipt = yield* refund({
+            syssn: payment.syssn,
+            txamt,
+            out_trade_no: valid.refund_out_trade_no,
+            udid: valid.udid
+          }, options)
+          return new Refunded({ receipt, payment }, true)
         }
-        // What is left: the whole payment, unless refunds were made (then the enquiry sums them).
-        const txamt = valid.txamt ?? (cancelFlag === Cancel.partiallyRefunded
-          ? payment.txamt! - (yield* Query.refundedAmount(payment))
-          : payment.txamt!)
-        if (txamt <= 0) return new NothingToUndo({ reason: "already-refunded", payment }, true)
-        const receipt = yield* refund({
-          syssn: payment.syssn,
-          txamt,
-          out_trade_no: valid.refund_out_trade_no,
-          udid: valid.udid
-        }, options)
-        return new Refunded({ receipt, payment }, true)
-      }
-      case "pending": {
-        if (payment.txamt === undefined) return yield* Effect.fail(incomplete(payment, "txamt"))
-        if (payment.txdtm === undefined) return yield* Effect.fail(incomplete(payment, "txdtm"))
-        if (payment.pay_type === undefined) return yield* Effect.fail(incomplete(payment, "pay_type"))
-        if (valid.txamt !== undefined && valid.txamt !== payment.txamt) {
-          return yield* Effect.fail(
-            new InvalidRequest({
-              operation: "undo",
-              issues: [{
-                path: "txamt",
-                message: `a payment that has not completed is cancelled in full: omit txamt or give ${payment.txamt}`
-              }]
-            })
-          )
+        case "pending": {
+          if (payment.txamt === undefined) return yield* Effect.fail(incomplete(payment, "txamt"))
+          if (payment.txdtm === undefined) return yield* Effect.fail(incomplete(payment, "txdtm"))
+          if (payment.pay_type === undefined) return yield* Effect.fail(incomplete(payment, "pay_type"))
+          if (valid.txamt !== undefined && valid.txamt !== payment.txamt) {
+            return yield* Effect.fail(
+              new InvalidRequest({
+                operation: "undo",
+                issues: [{
+                  path: "txamt",
+                  message: `a payment that has not completed is cancelled in full: omit txamt or give ${payment.txamt}`
+                }]
+              })
+            )
+          }
+          chose()
+          const receipt = yield* cancel({
+            syssn: payment.syssn,
+            out_trade_no: payment.out_trade_no,
+            txamt: payment.txamt,
+            txdtm: payment.txdtm,
+            udid: valid.udid,
+            pay_type: payment.pay_type
+          }, options)
+          return new Cancelled({ receipt, payment }, true)
         }
-        const receipt = yield* cancel({
-          syssn: payment.syssn,
-          out_trade_no: payment.out_trade_no,
-          txamt: payment.txamt,
-          txdtm: payment.txdtm,
-          udid: valid.udid,
-          pay_type: payment.pay_type
-        }, options)
-        return new Cancelled({ receipt, payment }, true)
+        default:
+          return new NothingToUndo({ reason: "payment-failed", payment }, true)
       }
-      default:
-        return new NothingToUndo({ reason: "payment-failed", payment }, true)
-    }
-  }).pipe(withSpan("QFPay.undo"))
+    })).pipe(withSpan("QFPay.undo"))

@@ -55,6 +55,15 @@ export * as Handle from "./Handle.js"
 export * as Identifiers from "./Identifiers.js"
 
 /**
+ * The library's metrics (operations by kind and outcome, retries, enquiries, operations being
+ * polled, time to settle) as `effect/Metric` definitions, with their names and attributes; and
+ * the names of its spans.
+ *
+ * @since 0.3.0
+ */
+export * as Metrics from "./Metrics.js"
+
+/**
  * Asynchronous notification bodies.
  *
  * @since 0.1.0

@@ -19,6 +19,7 @@ import { InvalidRequest } from "../QFPayError.js"
 import * as Request from "../Request.js"
 import * as TxDateTime from "../TxDateTime.js"
 import { issuesOf } from "./issues.js"
+import * as Telemetry from "./telemetry.js"
 
 /**
  * A prepared request: the validated domain value and the exact wire parameters.
@@ -104,7 +105,7 @@ export const refund = (
   Effect.contextWithEffect((context: Context.Context<QFPayConfig>) => {
     const config = Context.get(context, QFPayConfig)
     const decoded = decodeInput("refund", Request.RefundInput, input)
-    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+    if (Either.isLeft(decoded)) return Telemetry.refused("refund", decoded.left)
     const valid = decoded.right
     return Effect.clockWith((clock) => {
       const txdtm = valid.txdtm ??
@@ -122,12 +123,15 @@ export const cancel = (
 ): Effect.Effect<Prepared<Request.ReversalRequest>, InvalidRequest, QFPayConfig> =>
   Effect.gen(function*() {
     const config = yield* QFPayConfig
-    const valid = yield* decodeInput(operation, Request.CancelInput, input)
-    return yield* encode(
+    const valid = decodeInput(operation, Request.CancelInput, input)
+    if (Either.isLeft(valid)) return yield* Telemetry.refused(operation, valid.left)
+    const prepared = encode(
       Endpoint.byOperation(operation),
       operation === "reversal" ? Request.ReversalRequest : Request.CloseRequest,
-      withoutUndefined({ ...valid, mchid: Option.getOrUndefined(config.mchid) })
+      withoutUndefined({ ...valid.right, mchid: Option.getOrUndefined(config.mchid) })
     )
+    if (Either.isLeft(prepared)) return yield* Telemetry.refused(operation, prepared.left)
+    return prepared.right
   })
 
 /** @internal */

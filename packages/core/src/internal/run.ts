@@ -5,10 +5,12 @@
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Handle from "../Handle.js"
 import * as OperationObserver_ from "../OperationObserver.js"
@@ -26,6 +28,9 @@ import { delay, settingsFor } from "./policy.js"
 import * as Prepare from "./request.js"
 import { type Stepper, stepper } from "./schedule.js"
 import * as Scheduler from "./scheduler.js"
+import * as Telemetry from "./telemetry.js"
+
+const currentFiber = Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((fiber) => Effect.succeed(fiber))
 
 /** @internal */
 export const run = (
@@ -36,13 +41,15 @@ export const run = (
   callerId = true
 ): Effect.Effect<Receipt, OperationError, QFPayConfig | Transport> =>
   Effect.gen(function*() {
-    // The services and the clock, read once: every step of the loop uses them.
-    const context = yield* Effect.context<QFPayConfig>()
+    // The services, the clock and the fiber's telemetry, read once: every step uses them.
+    const fiber = yield* currentFiber
+    const context = fiber.currentContext as Context.Context<QFPayConfig>
     const config = Context.get(context, QFPayConfig)
     const observer = Context.get(context, OperationObserver)
     // The default observer does nothing: no step of the loop runs it.
     const observe = observer === OperationObserver_.none ? undefined : observer.onState
-    const clock = yield* Effect.clock
+    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+    const tally = Telemetry.begin(fiber, handle, clock)
     const policy = poll ?? config.poll
     const settings = settingsFor(config, policy)
     const scheduler = Scheduler.schedulerOf(Context.get(context, PollScheduler))
@@ -57,6 +64,7 @@ export const run = (
     while (true) {
       if (observe !== undefined) yield* observe(step.state)
       const action = step.action
+      Telemetry.step(tally, step.state, action)
       let event: Decide.Event
       switch (action._tag) {
         case "Done":
@@ -67,7 +75,7 @@ export const run = (
           return yield* Effect.fail(action.error)
         case "Send": {
           request ??= yield* prepare(step.state.handle)
-          const answer = yield* Effect.either(Client.submit(request))
+          const answer = yield* Effect.either(Telemetry.attempt(tally, step.state, Client.submit(request)))
           const now = clock.unsafeCurrentTimeMillis()
           event = Either.isRight(answer)
             ? { _tag: "Answered", now, answer: answer.right }
@@ -75,7 +83,7 @@ export const run = (
           break
         }
         case "Enquire": {
-          const seen = yield* Effect.either(Client.enquire(step.state.handle))
+          const seen = yield* Effect.either(Telemetry.enquiry(tally, step.state, Client.enquire(step.state.handle)))
           const now = clock.unsafeCurrentTimeMillis()
           reportPoll = step.state.phase === "poll"
           if (Either.isRight(seen)) steppers.enquiry = stepper(config.retry.schedule)
@@ -87,7 +95,7 @@ export const run = (
         case "Wait": {
           // Entering the poll phase: a batching scheduler, when there is one, takes it from here.
           if (action.first !== undefined && scheduler !== undefined) {
-            return yield* Scheduler.await_(scheduler, step, policy)
+            return yield* Scheduler.await_(scheduler, step, policy, tally)
           }
           if (action.first !== undefined) steppers.poll = stepper(policy.schedule)
           event = yield* delay(

@@ -18,6 +18,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import type * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { Handle } from "../Handle.js"
@@ -37,6 +38,7 @@ import { observe } from "./observe.js"
 import { delay, settingsFor } from "./policy.js"
 import { compact } from "./request.js"
 import { type Stepper, stepper } from "./schedule.js"
+import * as Telemetry from "./telemetry.js"
 
 const COALESCE = Duration.millis(10)
 
@@ -75,6 +77,7 @@ interface Entry {
   readonly observe: Observer["onState"] | undefined
   readonly progress: Progress
   readonly done: Done
+  readonly tally: Telemetry.Tally
   dueAt: number
   seq: number
   cancelled: boolean
@@ -93,20 +96,31 @@ export interface Scheduler {
     step: Decide.Step,
     policy: PollPolicy,
     hooks: Hooks,
-    done: Done
+    done: Done,
+    tally: Telemetry.Tally
   ) => Effect.Effect<{ readonly cancel: Effect.Effect<void> }>
-  /** Takes over many operations at once (`track`): no handle to cancel each. */
+  /**
+   * Takes over many operations at once (`track`): no handle to cancel each; each counted with
+   * the caller's metric labels.
+   */
   readonly addAll: (
     steps: ReadonlyArray<Decide.Step>,
     policy: PollPolicy,
     hooks: Hooks,
-    done: (handle: Handle) => Done
+    done: (handle: Handle) => Done,
+    labels: ReadonlyArray<MetricLabel.MetricLabel>
   ) => Effect.Effect<void>
 }
 
 const TRUE = Effect.succeed(true)
 const FALSE = Effect.succeed(false)
 const logObserverDefect = (defect: unknown) => Effect.logError("QFPay observer failed", defect)
+
+// A record ends: counted, then handed back.
+const finish = (entry: Entry, result: Either.Either<Receipt, OperationError>) => {
+  Telemetry.ended(entry.tally, result, entry.state)
+  entry.done(result)
+}
 
 // The enquiry that finds several operations at once: refunds by their own ids, cancellations by
 // their payments'.
@@ -167,6 +181,7 @@ export const make = (
     const act = (entry: Entry, action: Decide.Action): Effect.Effect<boolean> => {
       switch (action._tag) {
         case "Enquire":
+          Telemetry.enquired(entry.tally, entry.state.phase)
           return TRUE
         case "Sleep": {
           const dueAt = clock.unsafeCurrentTimeMillis() + action.millis
@@ -186,20 +201,21 @@ export const make = (
               advance(entry, Decide.decide(entry.settings, entry.state, event))
           )
         case "Done":
-          entry.done(Either.right(action.receipt))
+          finish(entry, Either.right(action.receipt))
           return FALSE
         case "Fail":
           if (entry.state.polls > 0) {
             return Effect.map(report(entry, Option.none()), () => {
-              entry.done(Either.left(action.error))
+              finish(entry, Either.left(action.error))
               return false
             })
           }
-          entry.done(Either.left(action.error))
+          finish(entry, Either.left(action.error))
           return FALSE
         case "Send":
           // Polling never resubmits; a state that asks for it is not this scheduler's to run.
-          entry.done(
+          finish(
+            entry,
             Either.left(new OutcomeUnknown({ handle: entry.state.handle, detail: "polling cannot resubmit" }))
           )
           return FALSE
@@ -222,16 +238,19 @@ export const make = (
         page_size: "100",
         mchid: Option.getOrUndefined(config.mchid)
       }) as Record<string, string>
-      return Effect.flatMap(Effect.either(provide(Client.query(params))), (result) => {
-        const now = clock.unsafeCurrentTimeMillis()
-        return Effect.forEach(batch, (entry) => {
-          if (entry.cancelled) return Effect.void
-          const event: Decide.Event = result._tag === "Right"
-            ? { _tag: "Observed", now, observation: observe(entry.state.handle, result.right.rows) }
-            : { _tag: "EnquiryFailed", now, error: result.left }
-          return advance(entry, Decide.decide(entry.settings, entry.state, event))
-        }, { discard: true })
-      })
+      return Effect.flatMap(
+        Effect.either(Telemetry.batchEnquiry(batch.length, provide(Client.query(params)))),
+        (result) => {
+          const now = clock.unsafeCurrentTimeMillis()
+          return Effect.forEach(batch, (entry) => {
+            if (entry.cancelled) return Effect.void
+            const event: Decide.Event = result._tag === "Right"
+              ? { _tag: "Observed", now, observation: observe(entry.state.handle, result.right.rows) }
+              : { _tag: "EnquiryFailed", now, error: result.left }
+            return advance(entry, Decide.decide(entry.settings, entry.state, event))
+          }, { discard: true })
+        }
+      )
     }
 
     const round = Effect.gen(function*() {
@@ -284,7 +303,13 @@ export const make = (
     })
     yield* Effect.forkScoped(Effect.interruptible(loop))
 
-    const entryOf = (step: Decide.Step, policy: PollPolicy, hooks: Hooks, done: Done): Entry => ({
+    const entryOf = (
+      step: Decide.Step,
+      policy: PollPolicy,
+      hooks: Hooks,
+      done: Done,
+      tally: Telemetry.Tally
+    ): Entry => ({
       state: step.state,
       settings: settingsOf(policy),
       policy,
@@ -292,6 +317,7 @@ export const make = (
       observe: hooks.observer === OperationObserver_.none ? undefined : hooks.observer.onState,
       progress: hooks.progress,
       done,
+      tally,
       dueAt: 0,
       seq: 0,
       cancelled: false
@@ -304,15 +330,21 @@ export const make = (
       })
 
     const scheduler: Scheduler = {
-      add: (step, policy, hooks, done) =>
+      add: (step, policy, hooks, done, tally) =>
         Effect.suspend(() => {
-          const entry = entryOf(step, policy, hooks, done)
-          return Effect.as(start(entry, step), { cancel: Effect.sync(() => (entry.cancelled = true)) })
+          const entry = entryOf(step, policy, hooks, done, tally)
+          return Effect.as(start(entry, step), {
+            cancel: Effect.sync(() => {
+              entry.cancelled = true
+              Telemetry.end(tally, "interrupted", entry.state)
+            })
+          })
         }),
-      addAll: (steps, policy, hooks, done) =>
-        Effect.forEach(steps, (step) => start(entryOf(step, policy, hooks, done(step.state.handle)), step), {
-          discard: true
-        })
+      addAll: (steps, policy, hooks, done, labels) =>
+        Effect.forEach(steps, (step) => {
+          const handle = step.state.handle
+          return start(entryOf(step, policy, hooks, done(handle), Telemetry.follow(handle, labels, clock)), step)
+        }, { discard: true })
     }
     return scheduler
   })
@@ -326,14 +358,20 @@ export const make = (
 export const await_ = (
   scheduler: Scheduler,
   step: Decide.Step,
-  policy: PollPolicy
+  policy: PollPolicy,
+  tally: Telemetry.Tally
 ): Effect.Effect<Receipt, OperationError> =>
   Effect.gen(function*() {
     const observer = yield* OperationObserver
     const progress = yield* PollProgress
     const deferred = yield* Deferred.make<Receipt, OperationError>()
-    const handle = yield* scheduler.add(step, policy, { observer, progress }, (result) =>
-      Deferred.unsafeDone(deferred, Either.isRight(result) ? Exit.succeed(result.right) : Exit.fail(result.left)))
-    return yield* Effect.onInterrupt(Deferred.await(deferred), () =>
-      handle.cancel)
+    const handle = yield* scheduler.add(
+      step,
+      policy,
+      { observer, progress },
+      (result) =>
+        Deferred.unsafeDone(deferred, Either.isRight(result) ? Exit.succeed(result.right) : Exit.fail(result.left)),
+      tally
+    )
+    return yield* Effect.onInterrupt(Deferred.await(deferred), () => handle.cancel)
   })

@@ -17,7 +17,13 @@ import * as Tracer from "effect/Tracer"
 
 const nativeTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
-const traced = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
+/**
+ * Whether a span made in this fiber would reach anyone: tracing is on, under a tracer of one's
+ * own.
+ *
+ * @internal
+ */
+export const traced = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
   fiber.currentTracer !== nativeTracer && fiber.getFiberRef(FiberRef.currentTracerEnabled)
 
 /**
