@@ -49,7 +49,8 @@ export const run = (
     // The default observer does nothing: no step of the loop runs it.
     const observe = observer === OperationObserver_.none ? undefined : observer.onState
     const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-    const tally = Telemetry.begin(fiber, handle, clock)
+    const started = clock.unsafeCurrentTimeMillis()
+    const tally = Telemetry.begin(fiber, handle, clock, started)
     const policy = poll ?? config.poll
     const settings = settingsFor(config, policy)
     const scheduler = Scheduler.schedulerOf(Context.get(context, PollScheduler))
@@ -60,7 +61,7 @@ export const run = (
     }
     let request = prepared
     let reportPoll = false
-    let step = Decide.start(settings, handle, mode, clock.unsafeCurrentTimeMillis(), callerId)
+    let step = Decide.start(settings, handle, mode, started, callerId)
     while (true) {
       if (observe !== undefined) yield* observe(step.state)
       const action = step.action

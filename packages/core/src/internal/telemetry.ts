@@ -34,32 +34,50 @@ type Kind = "refund" | "reversal" | "close"
 // Each combination's labels, made once. A metric caches its registry entry per labels *array*:
 // the same array every time makes an update a WeakMap lookup and an addition, where a new one
 // would be hashed and looked up in the registry. The fiber's own labels (`Effect.tagMetrics`)
-// come after ours, as `Metric.tagged` puts them, so both reach the same entry.
-const plain = new Map<string, Labels>()
-const withFiberLabels = new WeakMap<Labels, Map<string, Labels>>()
+// come after ours, as `Metric.tagged` puts them, so both reach the same entry. Found by nested
+// maps of constant strings: a key made by concatenation would cost more than the update.
+interface Cache {
+  readonly byKind: Map<string, Labels>
+  readonly byPair: Map<string, Map<string, Map<string, Labels>>>
+}
 
-const labels = (fiber: Labels, key: string, pairs: () => ReadonlyArray<readonly [string, string]>): Labels => {
-  let cache = plain
-  if (fiber.length > 0) {
-    const found = withFiberLabels.get(fiber)
-    if (found === undefined) withFiberLabels.set(fiber, cache = new Map())
-    else cache = found
-  }
-  let out = cache.get(key)
+const newCache = (): Cache => ({ byKind: new Map(), byPair: new Map() })
+const plain = newCache()
+const withFiberLabels = new WeakMap<Labels, Cache>()
+
+const cacheOf = (fiber: Labels): Cache => {
+  if (fiber.length === 0) return plain
+  let cache = withFiberLabels.get(fiber)
+  if (cache === undefined) withFiberLabels.set(fiber, cache = newCache())
+  return cache
+}
+
+const byKind = (fiber: Labels, kind: Metrics.Kind): Labels => {
+  const cache = cacheOf(fiber).byKind
+  let out = cache.get(kind)
+  if (out === undefined) cache.set(kind, out = Arr.union([MetricLabel.make(Metrics.KIND, kind)], fiber))
+  return out
+}
+
+// `qfpay.kind` and one more attribute (`qfpay.outcome`, `qfpay.phase`).
+const byPair = (fiber: Labels, kind: Metrics.Kind, key: string, value: string): Labels => {
+  const byKey = cacheOf(fiber).byPair
+  let byKindOf = byKey.get(key)
+  if (byKindOf === undefined) byKey.set(key, byKindOf = new Map())
+  let byValue = byKindOf.get(kind)
+  if (byValue === undefined) byKindOf.set(kind, byValue = new Map())
+  let out = byValue.get(value)
   if (out === undefined) {
-    out = Arr.union(pairs().map(([k, v]) => MetricLabel.make(k, v)), fiber)
-    cache.set(key, out)
+    out = Arr.union([MetricLabel.make(Metrics.KIND, kind), MetricLabel.make(key, value)], fiber)
+    byValue.set(value, out)
   }
   return out
 }
 
-const byKind = (fiber: Labels, kind: Metrics.Kind) => labels(fiber, kind, () => [[Metrics.KIND, kind]])
-
 const byOutcome = (fiber: Labels, kind: Metrics.Kind, outcome: Metrics.Outcome) =>
-  labels(fiber, `${kind} ${outcome}`, () => [[Metrics.KIND, kind], [Metrics.OUTCOME, outcome]])
+  byPair(fiber, kind, Metrics.OUTCOME, outcome)
 
-const byPhase = (fiber: Labels, kind: Metrics.Kind, phase: string) =>
-  labels(fiber, `${kind} ${phase}`, () => [[Metrics.KIND, kind], [Metrics.PHASE, phase]])
+const byPhase = (fiber: Labels, kind: Metrics.Kind, phase: string) => byPair(fiber, kind, Metrics.PHASE, phase)
 
 /** How a failed program ended, for `qfpay.outcome`: the error's tag in snake case. @internal */
 export const outcomeOfError = (error: unknown): Metrics.Outcome => {
@@ -120,7 +138,7 @@ export class Tally {
 }
 
 /**
- * A run of the engine starts, in `fiber`. Its end is seen in `step` (a `Done` or a `Fail`), or
+ * A run of the engine starts, in `fiber`, at `now`. Its end is seen in `step` (a `Done` or a `Fail`), or
  * by the scheduler that takes its poll phase over. Not with `Effect.onExit` around the run: that
  * alone would cost more than the rest of this module on a refund. A run that ends otherwise
  * (interrupted, a defect) is ended by the fiber's observer when the fiber ends (at once, for an
@@ -128,12 +146,17 @@ export class Tally {
  *
  * @internal
  */
-export const begin = (fiber: Fiber.RuntimeFiber<unknown, unknown>, handle: Handle, clock: Clock.Clock): Tally => {
+export const begin = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  handle: Handle,
+  clock: Clock.Clock,
+  now: number
+): Tally => {
   const tally = new Tally(
     operationOf(handle),
     fiber.getFiberRef(FiberRef.currentMetricLabels),
     clock,
-    clock.unsafeCurrentTimeMillis(),
+    now,
     traced(fiber),
     fiber
   )
