@@ -38,11 +38,11 @@ h2 small, .muted { color: var(--muted); font-weight: normal; }
 #message.bad { color: var(--bad); }
 #message.ok { color: var(--ok); }
 .forms { display: flex; gap: 1.5rem; flex-wrap: wrap; }
-form { display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; padding: .75rem; border: 1px solid var(--line); border-radius: 6px; }
+form { flex: 1 1 30rem; display: flex; gap: .5rem; align-items: end; flex-wrap: wrap; padding: .75rem; border: 1px solid var(--line); border-radius: 6px; }
 form h3 { flex-basis: 100%; margin: 0; font-size: .9rem; }
 label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }
 input, select, button { font: inherit; padding: .2rem .4rem; }
-input[type=number] { width: 7rem; }
+input[type=number] { width: 6rem; }
 p.note { margin: 0 0 .5rem; }
 p.note input { width: 4.5rem; }
 table { border-collapse: collapse; width: 100%; }
@@ -230,7 +230,7 @@ function renderLog(s) {
 }
 
 function render(s) {
-  byId("counts").textContent = "version " + s.version + " \\u00b7 " + s.requests + " requests \\u00b7 " + s.queued + " scripts and faults waiting";
+  byId("counts").textContent = "version " + s.version + " \\u00b7 requests: " + s.requests + " \\u00b7 scripts and faults waiting: " + s.queued;
   renderPayments(s);
   renderInProgress(s);
   renderLog(s);
@@ -295,7 +295,7 @@ export const html = `<!doctype html>
     <label>amount (cents)<input name="txamt" type="number" min="1" value="1000" required></label>
     <label>pay type<input name="pay_type" value="800101" pattern="[0-9]{6}" size="7" required></label>
     <label>state<select name="state"><option value="paid">paid</option><option value="pending">pending</option></select></label>
-    <label>out_trade_no<input name="out_trade_no" placeholder="generated" size="14"></label>
+    <label>out_trade_no<input name="out_trade_no" placeholder="generated" size="12"></label>
     <button type="submit">Create</button>
   </form>
   <form id="add-fault">
