@@ -25,7 +25,7 @@ export const shownInProgress = 100
 export const shownRequests = 50
 
 /** How long after a change a snapshot is made, so that a burst of requests makes one. */
-const coalesceMillis = 50
+const coalesceMillis = 100
 /** How often a snapshot is made again while something settles by time (which moves no version). */
 const timedRefreshMillis = 1000
 
