@@ -14,9 +14,10 @@
  * an unknown field or a bad form is a 400 (in QFPay's JSON format on QFPay's routes). A long
  * life stays bounded: the request log keeps the last 10 000 requests, the simulator at most
  * 100 000 transactions and 10 000 scripted outcomes and fault rules waiting; past those, a 507
- * says so; so do the dashboard's streams (16 at once by default, a 503 past that, a heartbeat
- * every 15 s, ended when the client goes or the sandbox stops). Every request is logged at info level (method, path, status, `respcd`), never a key
- * or a signature; {@link stderrLogger} sends the logs to stderr.
+ * says so. So are the dashboard's streams: 16 at once by default (a 503 past that), a heartbeat
+ * every 15 s, each ended when its client goes or the sandbox stops. Every request is logged at
+ * info level (method, path, status, `respcd`), never a key or a signature; {@link stderrLogger}
+ * sends the logs to stderr.
  *
  * The admin routes, their bodies and answers are documented in the package's README.
  *
@@ -736,7 +737,8 @@ const targetOf = (target: string): URL | undefined => {
 }
 
 /**
- * The HTTP app serving a simulator.
+ * The HTTP app serving a simulator. Its event streams end when their clients go; {@link layer}
+ * also ends them when it stops, so that its server does not wait for them.
  *
  * @since 0.1.0
  * @category constructors
