@@ -194,6 +194,30 @@ export interface LogEntry {
 }
 
 /**
+ * An operation in progress: what `settle` can end now. A payment whose cancellation is in
+ * progress shows as that cancellation (settling the payment settles it).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface InProgress {
+  readonly operation: "payment" | "refund" | "reversal" | "close"
+  /** What to settle: the transaction's own `syssn`, the payment's for a cancellation. */
+  readonly id: string
+  /** The operation's own transaction number (a cancellation's differs from its payment's). */
+  readonly syssn: string
+  readonly out_trade_no: string
+  readonly txamt: number
+  readonly txcurrcd: string
+  /** The pending code it answered: 1143, 1145 or 1298. */
+  readonly respcd: string
+  /** When it started, epoch milliseconds. */
+  readonly since: number
+  /** How it settles by itself: after enquiries, after time, or never (only by `settle`). */
+  readonly settles: Behaviour.Settlement
+}
+
+/**
  * How a new payment starts.
  *
  * @since 0.1.0
@@ -566,6 +590,41 @@ export class Model {
   transactions(now: number): ReadonlyArray<Transaction> {
     this.tick(now)
     return this.order.map((txn) => this.view(txn))
+  }
+
+  /** The operations in progress as of `now`, in the order their transactions were made. */
+  inProgress(now: number): ReadonlyArray<InProgress> {
+    this.tick(now)
+    const out: Array<InProgress> = []
+    for (const txn of this.order) {
+      const c = txn.cancellation
+      if (c?.pending !== undefined) {
+        out.push({
+          operation: c.operation,
+          id: txn.syssn,
+          syssn: c.syssn,
+          out_trade_no: txn.out_trade_no,
+          txamt: txn.txamt,
+          txcurrcd: txn.txcurrcd,
+          respcd: c.respcd,
+          since: c.pending.since,
+          settles: c.pending.settles
+        })
+      } else if (txn.pending !== undefined) {
+        out.push({
+          operation: txn.kind,
+          id: txn.syssn,
+          syssn: txn.syssn,
+          out_trade_no: txn.out_trade_no,
+          txamt: txn.txamt,
+          txcurrcd: txn.txcurrcd,
+          respcd: txn.respcd,
+          since: txn.pending.since,
+          settles: txn.pending.settles
+        })
+      }
+    }
+    return out
   }
 
   transaction(syssn: string, now: number): Transaction | undefined {

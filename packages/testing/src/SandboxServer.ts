@@ -3,7 +3,8 @@
  * served in QFPay's wire format (form bodies for POST, the query string for the GET close,
  * `X-QF-*` headers, JSON answers), so the HTTP layer and any non-Effect client can be tested
  * end to end. Admin routes under `/_sandbox/` create payments, set behaviours and faults, and
- * show state.
+ * show state; `GET /_sandbox/` in a browser is a dashboard of it all, kept live by server-sent
+ * events (`GET /_sandbox/events`), so that a person can watch a test or a demo as it runs.
  *
  * Over HTTP a lost connection cannot say whether the request arrived: both "lost before" and
  * "lost after" close the socket without an answer.
@@ -13,8 +14,10 @@
  * an unknown field or a bad form is a 400 (in QFPay's JSON format on QFPay's routes). A long
  * life stays bounded: the request log keeps the last 10 000 requests, the simulator at most
  * 100 000 transactions and 10 000 scripted outcomes and fault rules waiting; past those, a 507
- * says so. Every request is logged at info level (method, path, status, `respcd`), never a key
- * or a signature; {@link stderrLogger} sends the logs to stderr.
+ * says so. So are the dashboard's streams: 16 at once by default (a 503 past that), a heartbeat
+ * every 15 s, each ended when its client goes or the sandbox stops. Every request is logged at
+ * info level (method, path, status, `respcd`), never a key or a signature; {@link stderrLogger}
+ * sends the logs to stderr.
  *
  * The admin routes, their bodies and answers are documented in the package's README.
  *
@@ -39,6 +42,8 @@ import * as Http from "node:http"
 import * as Behaviour from "./Behaviour.js"
 import * as FaultPlan from "./FaultPlan.js"
 import * as Body from "./internal/body.js"
+import * as Dashboard from "./internal/dashboard.js"
+import * as Live from "./internal/live.js"
 import * as Simulator from "./Simulator.js"
 
 /**
@@ -79,6 +84,21 @@ export interface AppOptions {
   readonly maxQueued?: number | undefined
   /** Log every request at info level (default true). */
   readonly logRequests?: boolean | undefined
+  /**
+   * Streams of `GET /_sandbox/events` open at once, at most (default
+   * {@link defaultMaxSubscribers}); one more answers 503.
+   *
+   * @since 0.3.0
+   */
+  readonly maxSubscribers?: number | undefined
+  /**
+   * How long a stream of `GET /_sandbox/events` stays silent at most: past it, a heartbeat
+   * comment is sent, so that a client and the proxies between see the stream alive (default
+   * {@link defaultHeartbeatMillis}).
+   *
+   * @since 0.3.0
+   */
+  readonly heartbeatMillis?: number | undefined
 }
 
 /**
@@ -120,6 +140,22 @@ export const defaultMaxBodyBytes = 1024 * 1024
  * @category constants
  */
 export const defaultMaxQueued = 10_000
+
+/**
+ * Streams of `GET /_sandbox/events` open at once, at most, unless told otherwise.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const defaultMaxSubscribers = 16
+
+/**
+ * The longest a stream of `GET /_sandbox/events` stays silent unless told otherwise: 15 s.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const defaultHeartbeatMillis = 15_000
 
 /**
  * A sandbox server's simulator limits: the last 10 000 requests, 100 000 transactions.
@@ -357,6 +393,7 @@ type RouteName =
   | "behaviour"
   | "faults"
   | "fault-plan"
+  | "events"
 
 const methods: { readonly [name in RouteName]: ReadonlyArray<string> } = {
   index: ["GET"],
@@ -371,7 +408,8 @@ const methods: { readonly [name in RouteName]: ReadonlyArray<string> } = {
   scripts: ["POST", "DELETE"],
   behaviour: ["POST"],
   faults: ["POST", "DELETE"],
-  "fault-plan": ["POST"]
+  "fault-plan": ["POST"],
+  events: ["GET"]
 }
 
 const fixed = new Map<string, RouteName>([
@@ -384,7 +422,8 @@ const fixed = new Map<string, RouteName>([
   ["scripts", "scripts"],
   ["behaviour", "behaviour"],
   ["faults", "faults"],
-  ["fault-plan", "fault-plan"]
+  ["fault-plan", "fault-plan"],
+  ["events", "events"]
 ])
 
 /** The route a path after the prefix names, and the transaction id in it (still encoded). */
@@ -416,11 +455,55 @@ const routeList = Object.entries(methods).flatMap(([name, ms]) => {
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
+/** Whether the `accept` header names `type` (parameters and weights aside). */
+const accepts = (request: HttpServerRequest.HttpServerRequest, type: string): boolean =>
+  (request.headers["accept"] ?? "").split(",").some((item) => item.split(";")[0].trim().toLowerCase() === type)
+
+const dashboard = HttpServerResponse.text(Dashboard.html, {
+  contentType: "text/html; charset=utf-8",
+  headers: {
+    "content-security-policy": Dashboard.contentSecurityPolicy,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+    vary: "accept"
+  }
+})
+
+const EVENT_STREAM = "text/event-stream"
+
+/** `GET /_sandbox/events`: a stream while there is room for one, and only to who asks for it. */
+const events = (request: HttpServerRequest.HttpServerRequest, live: Live.Live) => {
+  if (!accepts(request, EVENT_STREAM)) {
+    return json(
+      { error: `${ADMIN_PREFIX}/events streams server-sent events: ask for them with Accept: ${EVENT_STREAM}` },
+      406
+    )
+  }
+  if (live.closed) return json({ error: "the sandbox is stopping" }, 503, { connection: "close" })
+  if (live.subscribers >= live.maxSubscribers) {
+    return json(
+      {
+        error: `${live.subscribers} streams of ${ADMIN_PREFIX}/events are open, the limit: ` +
+          "close one (a dashboard's tab), or raise maxSubscribers."
+      },
+      503,
+      { "retry-after": "5" }
+    )
+  }
+  return HttpServerResponse.stream(Live.subscribe(live), {
+    contentType: EVENT_STREAM,
+    // Not kept alive once it ends: a sandbox that stops closes it then, without waiting for the client.
+    headers: { "cache-control": "no-store", "x-accel-buffering": "no", connection: "close" }
+  })
+}
+
 const admin = (
   sim: Simulator.Service,
   request: HttpServerRequest.HttpServerRequest,
   path: string,
-  options: { readonly maxBodyBytes: number; readonly maxQueued: number }
+  options: { readonly maxBodyBytes: number; readonly maxQueued: number },
+  live: Live.Live
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> =>
   Effect.gen(function*() {
     const route = routeOf(path.slice(ADMIN_PREFIX.length))
@@ -485,7 +568,10 @@ const admin = (
 
     switch (route.name) {
       case "index":
-        return json({ routes: routeList })
+        // A browser asks for HTML: the dashboard. Anything else: the routes, in JSON.
+        return accepts(request, "text/html") ? dashboard : json({ routes: routeList }, 200, { vary: "accept" })
+      case "events":
+        return events(request, live)
       case "health":
         return json({ ok: true })
       case "transactions":
@@ -651,12 +737,28 @@ const targetOf = (target: string): URL | undefined => {
 }
 
 /**
- * The HTTP app serving a simulator.
+ * The HTTP app serving a simulator. Its event streams end when their clients go; {@link layer}
+ * also ends them when it stops, so that its server does not wait for them.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const app = (sim: Simulator.Service, options: AppOptions = {}) => {
+export const app = (sim: Simulator.Service, options: AppOptions = {}) => serve(sim, options, makeLive(sim, options))
+
+const positive = (name: string, value: number): number => {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name}: expected a positive whole number, got ${value}`)
+  }
+  return value
+}
+
+const makeLive = (sim: Simulator.Service, options: AppOptions): Live.Live =>
+  Live.make(sim, {
+    maxSubscribers: positive("maxSubscribers", options.maxSubscribers ?? defaultMaxSubscribers),
+    heartbeatMillis: positive("heartbeatMillis", options.heartbeatMillis ?? defaultHeartbeatMillis)
+  })
+
+const serve = (sim: Simulator.Service, options: AppOptions, live: Live.Live) => {
   const maxBodyBytes = Body.checkLimit("maxBodyBytes", options.maxBodyBytes ?? defaultMaxBodyBytes)
   const maxQueued = options.maxQueued ?? defaultMaxQueued
   const logRequests = options.logRequests ?? true
@@ -667,7 +769,7 @@ export const app = (sim: Simulator.Service, options: AppOptions = {}) => {
     if (url === undefined) {
       handled = { response: json({ error: "the request target is not a path" }, 400, { connection: "close" }) }
     } else if (url.pathname === ADMIN_PREFIX || url.pathname.startsWith(`${ADMIN_PREFIX}/`)) {
-      handled = { response: yield* admin(sim, request, url.pathname, { maxBodyBytes, maxQueued }) }
+      handled = { response: yield* admin(sim, request, url.pathname, { maxBodyBytes, maxQueued }, live) }
     } else {
       handled = yield* qfpay(sim, request, url, maxBodyBytes)
     }
@@ -704,8 +806,10 @@ export const layer = (
         limits: { ...defaultLimits, ...options.simulator?.limits }
       })
       const server = yield* NodeHttpServer.make(() => Http.createServer(), { host, port: options.port ?? 0 })
+      // Made after the server, so ended before it closes: the server waits for open streams.
+      const live = yield* Effect.acquireRelease(Effect.sync(() => makeLive(simulator, options)), Live.close)
       // The platform's server spans show request headers: the signature is not one to show.
-      yield* server.serve(app(simulator, options)).pipe(
+      yield* server.serve(serve(simulator, options, live)).pipe(
         Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, "x-qf-sign"])
       )
       const port = server.address._tag === "TcpAddress" ? server.address.port : 0

@@ -8,9 +8,12 @@
 import { Endpoint, ResponseCode } from "@effect-qfpay/core"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -19,6 +22,7 @@ import * as FaultPlan from "./FaultPlan.js"
 import { JsonAnswer, jsonAnswer } from "./internal/answer.js"
 import {
   type Credential,
+  type InProgress,
   type LogEntry,
   Model,
   type NewPayment,
@@ -35,6 +39,10 @@ export type {
    * @since 0.1.0
    */
   Credential,
+  /**
+   * @since 0.3.0
+   */
+  InProgress,
   /**
    * @since 0.1.0
    */
@@ -232,6 +240,28 @@ export interface Service {
     id: string,
     options?: { readonly failWith?: string | undefined }
   ) => Effect.Effect<Option.Option<Transaction>>
+  /**
+   * The operations in progress (payments, refunds, cancellations), in the order their
+   * transactions were made: what `settle` can end now.
+   *
+   * @since 0.3.0
+   */
+  readonly inProgress: Effect.Effect<ReadonlyArray<InProgress>>
+  /**
+   * A counter that every change moves on: a request served (logged), a payment created, an
+   * operation settled, a script, behaviour, fault or rule set. Settlement by time happens when
+   * the simulator is next read and does not move it.
+   *
+   * @since 0.3.0
+   */
+  readonly version: Effect.Effect<number>
+  /**
+   * Waits until `version` is past `since`, and gives the new version: at once if it already
+   * is. Serving a request costs one more increment while nobody waits.
+   *
+   * @since 0.3.0
+   */
+  readonly awaitChange: (since: number) => Effect.Effect<number>
 }
 
 /**
@@ -322,6 +352,29 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       node: options.node,
       logLimit: limits.requestLog
     })
+    // The change counter, and whoever waits for the next change: one deferred shared by all
+    // waiters, made only when someone waits.
+    let version = 0
+    let waiting: Deferred.Deferred<number> | undefined
+    const changed = (): void => {
+      version++
+      if (waiting !== undefined) {
+        const done = waiting
+        waiting = undefined
+        Deferred.unsafeDone(done, Exit.succeed(version))
+      }
+    }
+    const record = (line: Omit<LogEntry, "index">): void => {
+      model.record(line)
+      changed()
+    }
+    /** `f`, then a change. */
+    const changing = <A>(f: () => A): Effect.Effect<A> =>
+      Effect.sync(() => {
+        const a = f()
+        changed()
+        return a
+      })
     let plan = options.faults ?? FaultPlan.none
     let fallback = options.behaviour ?? Behaviour.alwaysSucceed
     const scripts = new Map<string, Array<Behaviour.Outcome>>()
@@ -360,7 +413,7 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
     ): Served => {
       const { credential, ok } = model.authenticate(request)
       const log = (respcd: string | undefined, applied: boolean) =>
-        model.record(entry(request, endpoint.operation, now, ok, respcd, fault?._tag, applied))
+        record(entry(request, endpoint.operation, now, ok, respcd, fault?._tag, applied))
       if (fault !== undefined) {
         switch (fault._tag) {
           case "LostBefore":
@@ -486,14 +539,14 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
         }
         const endpoint = Endpoint.byPath(request.path)
         if (endpoint === undefined) {
-          model.record(entry(request, undefined, start, false, undefined, undefined, false))
+          record(entry(request, undefined, start, false, undefined, undefined, false))
           return Effect.succeed({
             _tag: "Answer",
             answer: { status: 404, headers: { "content-type": "text/plain" }, body: "not found" }
           })
         }
         if (endpoint.method !== request.method.toUpperCase()) {
-          model.record(entry(request, endpoint.operation, start, false, undefined, undefined, false))
+          record(entry(request, endpoint.operation, start, false, undefined, undefined, false))
           return Effect.succeed({
             _tag: "Answer",
             answer: {
@@ -518,16 +571,17 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       credential: credentials[0],
       serve,
       createPayment: (payment) =>
-        Effect.flatMap(now, (t): Effect.Effect<Transaction, InvalidPayment | SimulatorFull> =>
-          model.transactionCount >= limits.transactions
-            ? Effect.fail(new SimulatorFull({ limit: limits.transactions }))
-            : Either.match(model.createPayment(payment, t), {
-              onLeft: (reason) =>
-                Effect.fail(new InvalidPayment({ reason })),
-              onRight: Effect.succeed
-            })),
+        Effect.flatMap(now, (t): Effect.Effect<Transaction, InvalidPayment | SimulatorFull> => {
+          if (model.transactionCount >= limits.transactions) {
+            return Effect.fail(new SimulatorFull({ limit: limits.transactions }))
+          }
+          const created = model.createPayment(payment, t)
+          if (Either.isLeft(created)) return Effect.fail(new InvalidPayment({ reason: created.left }))
+          changed()
+          return Effect.succeed(created.right)
+        }),
       script: (out_trade_no, ...outcomes) =>
-        Effect.sync(() => {
+        changing(() => {
           if (outcomes.length === 0) {
             return
           }
@@ -536,28 +590,27 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
             scripts.set(out_trade_no, [...outcomes])
           } else queue.push(...outcomes)
         }),
-      setBehaviour: (policy) =>
-        Effect.sync(() => (fallback = policy)),
+      setBehaviour: (policy) => changing(() => (fallback = policy)),
       addFaults: (...added) =>
-        Effect.sync(() => {
+        changing(() => {
           // Rules used up are forgotten first, so that a long-lived simulator does not accumulate them.
           const live = rules.filter((entry) => entry.left > 0)
           rules.length = 0
           rules.push(...live, ...added.map((rule) => ({ rule, left: rule.times ?? 1 })))
         }),
-      setFaultPlan: (next) => Effect.sync(() => (plan = next)),
-      clearFaults: Effect.sync(() => {
+      setFaultPlan: (next) => changing(() => (plan = next)),
+      clearFaults: changing(() => {
         rules.length = 0
         plan = FaultPlan.none
       }),
-      clearScripts: Effect.sync(() => scripts.clear()),
+      clearScripts: changing(() => scripts.clear()),
       queued: Effect.sync(() => {
         let count = 0
         for (const queue of scripts.values()) count += queue.length
         for (const entry of rules) if (entry.left > 0) count++
         return count
       }),
-      setRules: (next) => Effect.sync(() => (model.rules = { ...model.rules, ...next })),
+      setRules: (next) => changing(() => (model.rules = { ...model.rules, ...next })),
       rules: Effect.sync(() => model.rules),
       transactions: Effect.map(now, (t) => model.transactions(t)),
       transaction: (id) => Effect.map(now, (t) => Option.fromNullable(model.transaction(id, t))),
@@ -567,7 +620,19 @@ export const make = (options: Options = {}): Effect.Effect<Service> =>
       requestCount: Effect.sync(() => model.requestCount),
       limits,
       settle: (id, settleOptions) =>
-        Effect.map(now, (t) => Option.fromNullable(model.settleNow(id, settleOptions?.failWith, t)))
+        Effect.map(now, (t) => {
+          const settled = model.settleNow(id, settleOptions?.failWith, t)
+          if (settled !== undefined) changed()
+          return Option.fromNullable(settled)
+        }),
+      inProgress: Effect.map(now, (t) => model.inProgress(t)),
+      version: Effect.sync(() => version),
+      awaitChange: (since) =>
+        Effect.suspend(() => {
+          if (version > since) return Effect.succeed(version)
+          waiting ??= Deferred.unsafeMake<number>(FiberId.none)
+          return Deferred.await(waiting)
+        })
     }
     return service
   })

@@ -132,6 +132,6 @@ describe("the sandbox README", () => {
         return !shown.some((s) => pattern.test(s))
       })
       expect(missing).toEqual([])
-      expect(routes.length).toBe(16)
+      expect(routes.length).toBe(17)
     }).pipe(Effect.scoped))
 })

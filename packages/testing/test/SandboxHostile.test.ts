@@ -413,6 +413,9 @@ describe("sandbox property", () => {
 })
 
 const routes = [
+  ["GET", "/_sandbox/"],
+  // Without Accept: text/event-stream (never drawn), a 406: a stream would never end.
+  ["GET", "/_sandbox/events"],
   ["GET", "/_sandbox/health"],
   ["GET", "/_sandbox/transactions"],
   ["GET", "/_sandbox/transactions/X"],
