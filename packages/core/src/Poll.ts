@@ -39,7 +39,7 @@ export type PollError = OperationError
  * import { Handle, pollUntilSettled } from "@effect-qfpay/core"
  * import { Effect } from "effect"
  *
- * declare const token: string // saved from a StillPending: Handle.toToken(error.handle)
+ * const token = "eyJfdGFnIjoiUmVmdW5kSGFuZGxlIn0" // saved from a StillPending: Handle.toToken(error.handle)
  * const receipt = Effect.flatMap(Handle.fromToken(token), (handle) => pollUntilSettled(handle))
  * ```
  *

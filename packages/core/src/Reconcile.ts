@@ -23,9 +23,9 @@ import type { Transport } from "./Transport.js"
  * @example
  * ```ts
  * import { Handle, reconcile } from "@effect-qfpay/core"
- * import { Effect, Either } from "effect"
+ * import { Effect } from "effect"
  *
- * declare const token: string // saved from an OutcomeUnknown: Handle.toToken(error.handle)
+ * const token = "eyJfdGFnIjoiUmVmdW5kSGFuZGxlIn0" // saved from an OutcomeUnknown: Handle.toToken(error.handle)
  * const receipt = Effect.flatMap(Handle.fromToken(token), (handle) => reconcile(handle))
  * ```
  *
