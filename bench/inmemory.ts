@@ -75,7 +75,14 @@ export const run = async (options: { readonly flows: number; readonly propertyRu
   // What bounds it, in the same process: the client against a canned answer, the simulator
   // alone, and single Effect / Schema steps the programs cannot avoid.
   const canned = Layer.merge(
-    Transport.layer(() => Effect.succeed({ status: 200, headers: {}, body: answer })),
+    // The answer names the refund it answers (the client checks that it does).
+    Transport.layer((request) =>
+      Effect.succeed({
+        status: 200,
+        headers: {},
+        body: answer.replace("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", request.params.out_trade_no ?? "")
+      })
+    ),
     QFPayConfig.layer({ appCode: "A", clientKey: "K" })
   ).pipe(Layer.orDie)
   const clientOnly = await Effect.runPromise(

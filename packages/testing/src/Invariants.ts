@@ -52,6 +52,9 @@ import * as VirtualClock from "./VirtualClock.js"
  * @category errors
  */
 export class InvariantViolation extends Error {
+  /**
+   * @since 0.1.0
+   */
   override readonly name = "InvariantViolation"
 }
 

@@ -312,7 +312,17 @@ const firstIssue = (error: ParseResult.ParseError): string => {
  * @category models
  */
 export class Model {
+  /**
+   * The rules QFPay applies (routing, refund limits, time zone); the simulator changes them.
+   *
+   * @since 0.1.0
+   */
   rules: Rules
+  /**
+   * How payments and operations are answered; the simulator changes it.
+   *
+   * @since 0.1.0
+   */
   policy: Behaviour.Policy
   private readonly credentials: ReadonlyMap<string, Credential>
   private readonly bySyssn = new Map<string, Txn>()
@@ -322,9 +332,17 @@ export class Model {
   /** What settles by time, by when it is due: a request looks only at what is due. */
   private readonly timed = new Heap<TimedSettlement>()
   private timedSeq = 0
-  /** The last requests, oldest first: at least `logLimit` of them (trimmed in batches). */
+  /**
+   * The last requests, oldest first: at least `logLimit` of them (trimmed in batches).
+   *
+   * @since 0.1.0
+   */
   readonly log: Array<LogEntry> = []
-  /** How many entries the request log keeps. */
+  /**
+   * How many entries the request log keeps.
+   *
+   * @since 0.1.0
+   */
   readonly logLimit: number
   private requests = 0
   private sequence = 0
@@ -351,6 +369,7 @@ export class Model {
 
   private lastLocal = { at: Number.NaN, zone: "", text: "" }
 
+  /** @internal */
   private local(now: number): string {
     // A request asks for the same instant several times (sysdtm, paydtm, the new syssn).
     const last = this.lastLocal
@@ -360,7 +379,11 @@ export class Model {
     return text
   }
 
-  /** 26 digits: the local date, a node number, a sequence. Unique per simulator. */
+  /**
+   * 26 digits: the local date, a node number, a sequence. Unique per simulator.
+   *
+   * @internal
+   */
   private newSyssn(now: number): string {
     this.sequence++
     return `${this.local(now).slice(0, 10).replaceAll("-", "")}${this.node}${String(this.sequence).padStart(14, "0")}`
@@ -369,6 +392,7 @@ export class Model {
   // ---------------------------------------------------------------------------------------
   // settlement
 
+  /** @internal */
   private due(p: PendingState, now: number): boolean {
     switch (p.settles._tag) {
       case "AfterMillis":
@@ -380,6 +404,7 @@ export class Model {
     }
   }
 
+  /** @internal */
   private settleTxn(txn: Txn, now: number): void {
     const p = txn.pending!
     txn.pending = undefined
@@ -403,6 +428,7 @@ export class Model {
     }
   }
 
+  /** @internal */
   private settleCancellation(payment: Txn, now: number): void {
     const c = payment.cancellation!
     const p = c.pending!
@@ -419,6 +445,7 @@ export class Model {
     }
   }
 
+  /** @internal */
   private applyCancel(payment: Txn, operation: "reversal" | "close"): void {
     const mode = PayType.lookup(payment.pay_type)
     payment.cancel = mode._tag === "Some" && mode.value.mode === "CPM"
@@ -431,6 +458,7 @@ export class Model {
     }
   }
 
+  /** @internal */
   private creditRefund(payment: Txn, amount: number): void {
     payment.refundedSettled += amount
     payment.cancel = payment.refundedSettled >= payment.txamt
@@ -438,13 +466,21 @@ export class Model {
       : Response.Cancel.partiallyRefunded
   }
 
-  /** Keeps a state in progress that settles by time, to settle it when it is due. */
+  /**
+   * Keeps a state in progress that settles by time, to settle it when it is due.
+   *
+   * @internal
+   */
   private track(txn: Txn, cancellation: boolean, pending: PendingState | undefined): void {
     if (pending === undefined || pending.settles._tag !== "AfterMillis") return
     this.timed.push({ at: pending.since + pending.settles.millis, seq: this.timedSeq++, txn, cancellation, pending })
   }
 
-  /** Settles whatever is due by time: only what is due is looked at. */
+  /**
+   * Settles whatever is due by time: only what is due is looked at.
+   *
+   * @internal
+   */
   private tick(now: number): void {
     const timed = this.timed
     for (let next = timed.peek(); next !== undefined && this.due(next.pending, now); next = timed.peek()) {
@@ -462,7 +498,11 @@ export class Model {
     }
   }
 
-  /** An enquiry showed this transaction: count it, and settle what is due. */
+  /**
+   * An enquiry showed this transaction: count it, and settle what is due.
+   *
+   * @internal
+   */
   private enquired(txn: Txn, now: number): void {
     if (txn.cancellation?.pending !== undefined) {
       txn.cancellation.pending.enquiries++
@@ -475,6 +515,7 @@ export class Model {
     }
   }
 
+  /** @internal */
   private pendingFrom(outcome: Extract<Behaviour.Outcome, { _tag: "Pending" }>, now: number): PendingState {
     return { settles: outcome.settles, since: now, enquiries: 0, failWith: outcome.failWith }
   }
@@ -484,6 +525,8 @@ export class Model {
 
   /**
    * Creates a payment directly, in the given state (paid by default).
+   *
+   * @since 0.1.0
    */
   createPayment(input: NewPayment, now: number): Either.Either<Transaction, string> {
     const txamt = input.txamt
@@ -528,6 +571,7 @@ export class Model {
     return Either.right(this.view(txn))
   }
 
+  /** @internal */
   private insert(txn: Txn): void {
     this.bySyssn.set(txn.syssn, txn)
     this.byOutTradeNo.set(txn.out_trade_no, txn)
@@ -540,6 +584,7 @@ export class Model {
     }
   }
 
+  /** @internal */
   private view(txn: Txn): Transaction {
     return {
       kind: txn.kind,
@@ -565,6 +610,8 @@ export class Model {
    * Settles an operation in progress now, however its behaviour said it would: a refund or a
    * payment by its `syssn` / `out_trade_no`, or the cancellation in progress on a payment.
    * `failWith` ends it with that code instead. Undefined when nothing is in progress there.
+   *
+   * @since 0.1.0
    */
   settleNow(id: string, failWith: string | undefined, now: number): Transaction | undefined {
     this.tick(now)
@@ -586,13 +633,21 @@ export class Model {
     return undefined
   }
 
-  /** Every transaction, as of `now`. */
+  /**
+   * Every transaction, as of `now`.
+   *
+   * @since 0.1.0
+   */
   transactions(now: number): ReadonlyArray<Transaction> {
     this.tick(now)
     return this.order.map((txn) => this.view(txn))
   }
 
-  /** The operations in progress as of `now`, in the order their transactions were made. */
+  /**
+   * The operations in progress as of `now`, in the order their transactions were made.
+   *
+   * @since 0.1.0
+   */
   inProgress(now: number): ReadonlyArray<InProgress> {
     this.tick(now)
     const out: Array<InProgress> = []
@@ -627,12 +682,22 @@ export class Model {
     return out
   }
 
+  /**
+   * One transaction by its `syssn`, as of `now`.
+   *
+   * @since 0.1.0
+   */
   transaction(syssn: string, now: number): Transaction | undefined {
     this.tick(now)
     const txn = this.bySyssn.get(syssn) ?? this.byOutTradeNo.get(syssn)
     return txn === undefined ? undefined : this.view(txn)
   }
 
+  /**
+   * The refunds of a payment, as of `now`.
+   *
+   * @since 0.1.0
+   */
   refundsOf(syssn: string, now: number): ReadonlyArray<Transaction> {
     this.tick(now)
     return (this.refundsByPayment.get(syssn) ?? []).map((txn) => this.view(txn))
@@ -641,7 +706,11 @@ export class Model {
   // ---------------------------------------------------------------------------------------
   // the wire
 
-  /** The credential and signature check every request passes first. */
+  /**
+   * The credential and signature check every request passes first.
+   *
+   * @since 0.1.0
+   */
   authenticate(request: WireRequest): { readonly credential: Credential | undefined; readonly ok: boolean } {
     const credential = this.credentials.get(request.headers["x-qf-appcode"] ?? "")
     if (credential === undefined) return { credential, ok: false }
@@ -654,6 +723,8 @@ export class Model {
   /**
    * Applies one authenticated request and answers it. `apply: false` answers without changing
    * anything (used for faults that stop a request before it is applied).
+   *
+   * @since 0.1.0
    */
   answer(
     endpoint: Endpoint.Endpoint,
@@ -680,6 +751,7 @@ export class Model {
     }
   }
 
+  /** @internal */
   private payment(params: Readonly<Record<string, string>>, now: number): Reply {
     const decoded = decodePayment(params)
     if (Either.isLeft(decoded)) return refused("1104", firstIssue(decoded.left))
@@ -729,6 +801,7 @@ export class Model {
     )
   }
 
+  /** @internal */
   private refund(params: Readonly<Record<string, string>>, now: number): Reply {
     const decoded = decodeRefund(params)
     if (Either.isLeft(decoded)) return refused("1104", firstIssue(decoded.left))
@@ -817,6 +890,7 @@ export class Model {
     )
   }
 
+  /** @internal */
   private cancelOp(operation: "reversal" | "close", params: Readonly<Record<string, string>>, now: number): Reply {
     const decoded = operation === "reversal" ? decodeReversal(params) : decodeClose(params)
     if (Either.isLeft(decoded)) return refused("1104", firstIssue(decoded.left))
@@ -877,6 +951,7 @@ export class Model {
     return reply(answer(cancellation), true)
   }
 
+  /** @internal */
   private query(params: Readonly<Record<string, string>>, now: number): Reply {
     const decoded = decodeQuery(params)
     if (Either.isLeft(decoded)) return refused("1104", firstIssue(decoded.left))
@@ -945,7 +1020,11 @@ export class Model {
     return this.order.length
   }
 
-  /** The last `logLimit` entries of the request log. */
+  /**
+   * The last `logLimit` entries of the request log.
+   *
+   * @since 0.1.0
+   */
   recentLog(): ReadonlyArray<LogEntry> {
     return this.log.length > this.logLimit ? this.log.slice(-this.logLimit) : [...this.log]
   }
@@ -954,6 +1033,8 @@ export class Model {
    * Appends to the request log and returns the entry, whose `index` counts every request
    * recorded. Past `logLimit` entries the oldest are dropped, an eighth of the limit at a time,
    * so that dropping costs amortised O(1) per request.
+   *
+   * @since 0.1.0
    */
   record(entry: Omit<LogEntry, "index">): LogEntry {
     const full: LogEntry = {

@@ -39,6 +39,9 @@ interface Sleeper {
  * @category models
  */
 export class VirtualClock implements Clock.Clock {
+  /**
+   * @since 0.1.0
+   */
   readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
   private now: number
   private seq = 0
@@ -50,6 +53,11 @@ export class VirtualClock implements Clock.Clock {
     this.now = start
   }
 
+  /**
+   * The virtual time, epoch milliseconds.
+   *
+   * @since 0.1.0
+   */
   unsafeCurrentTimeMillis(): number {
     return this.now
   }
@@ -58,6 +66,11 @@ export class VirtualClock implements Clock.Clock {
     return Effect.sync(() => this.now)
   }
 
+  /**
+   * The virtual time, epoch nanoseconds.
+   *
+   * @since 0.1.0
+   */
   unsafeCurrentTimeNanos(): bigint {
     return BigInt(Math.round(this.now * 1_000_000))
   }
@@ -66,6 +79,11 @@ export class VirtualClock implements Clock.Clock {
     return Effect.sync(() => this.unsafeCurrentTimeNanos())
   }
 
+  /**
+   * Sleeps until the virtual clock reaches now + `duration` (woken by `advanceTo`).
+   *
+   * @since 0.1.0
+   */
   sleep(duration: Duration.Duration): Effect.Effect<void> {
     const millis = Duration.toMillis(duration)
     if (!(millis > 0)) return Effect.void
@@ -91,13 +109,21 @@ export class VirtualClock implements Clock.Clock {
     return this.live
   }
 
-  /** When the next sleeper wakes, if any. */
+  /**
+   * When the next sleeper wakes, if any.
+   *
+   * @since 0.1.0
+   */
   nextWakeUp(): number | undefined {
     this.dropCancelled()
     return this.heap[0]?.at
   }
 
-  /** Moves time to `at` and wakes every sleeper due by then, in order. */
+  /**
+   * Moves time to `at` and wakes every sleeper due by then, in order.
+   *
+   * @since 0.1.0
+   */
   advanceTo(at: number): number {
     let woken = 0
     this.now = Math.max(this.now, at)
@@ -114,6 +140,7 @@ export class VirtualClock implements Clock.Clock {
     return woken
   }
 
+  /** @internal */
   private dropCancelled() {
     while (this.heap.length > 0 && this.heap[0].cancelled) {
       // Cancelled entries were already uncounted.
@@ -121,10 +148,12 @@ export class VirtualClock implements Clock.Clock {
     }
   }
 
+  /** @internal */
   private less(a: Sleeper, b: Sleeper) {
     return a.at < b.at || (a.at === b.at && a.seq < b.seq)
   }
 
+  /** @internal */
   private push(sleeper: Sleeper) {
     const heap = this.heap
     heap.push(sleeper)
@@ -138,6 +167,7 @@ export class VirtualClock implements Clock.Clock {
     }
   }
 
+  /** @internal */
   private pop(): Sleeper | undefined {
     const heap = this.heap
     const top = heap[0]
@@ -168,11 +198,26 @@ export class VirtualClock implements Clock.Clock {
  * @category models
  */
 export class CountingScheduler implements Scheduler.Scheduler {
+  /**
+   * Tasks handed to the underlying scheduler and not yet run.
+   *
+   * @since 0.1.0
+   */
   pending = 0
   constructor(readonly underlying: Scheduler.Scheduler = Scheduler.defaultScheduler) {}
+  /**
+   * Counts the runtime's question and forwards it to the underlying scheduler.
+   *
+   * @since 0.1.0
+   */
   shouldYield(fiber: Parameters<Scheduler.Scheduler["shouldYield"]>[0]): number | false {
     return this.underlying.shouldYield(fiber)
   }
+  /**
+   * Counts the task and hands it to the underlying scheduler.
+   *
+   * @since 0.1.0
+   */
   scheduleTask(
     task: Scheduler.Task,
     priority: number,
