@@ -53,7 +53,9 @@ if (committed !== undefined) {
     .sort()
   if (stale.length > 0) {
     console.error(
-      `pnpm docs --check: docs/api differs from the sources in ${stale.length} file(s): ${stale.slice(0, 10).join(", ")}` +
+      `pnpm docs --check: docs/api differs from the sources in ${stale.length} file(s): ${
+        stale.slice(0, 10).join(", ")
+      }` +
         `${stale.length > 10 ? ", …" : ""}. Run \`pnpm run docs\` and commit docs/api.`
     )
     process.exit(1)
