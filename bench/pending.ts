@@ -60,6 +60,7 @@ const program = Effect.gen(function*() {
   }).pipe(Effect.provide(submitted))
   gc?.()
   const rssBefore = process.memoryUsage().rss
+  const maxRssBeforeBytes = process.resourceUsage().maxRSS * 1024
   const heapBefore = process.memoryUsage().heapUsed
   const from = yield* sim.requestCount
   const startedAt = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
@@ -159,6 +160,7 @@ const program = Effect.gen(function*() {
     virtualMillis,
     realMillis,
     rssBeforeBytes: rssBefore,
+    maxRssBeforeBytes,
     heapBeforeBytes: heapBefore,
     maxLiveHeapBytes: maxLive
   }
