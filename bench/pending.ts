@@ -28,16 +28,6 @@ const count = Number(process.argv[2] ?? 100_000)
 const mode = process.argv[3] ?? "tracked"
 const gc = (globalThis as { gc?: () => void }).gc
 
-// The most requests in any window of `millis` (sliding, wherever it starts).
-const busiest = (times: ReadonlyArray<number>, millis: number) => {
-  let most = 0
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i] - times[j] >= millis) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}
-
 // Resumed at start-up: a long deadline (the rate limit alone makes a round of 100 000 take
 // 2.5 minutes), the default schedule otherwise.
 const policy = PollPolicy.make({ deadline: "1 hour" })
@@ -155,8 +145,8 @@ const program = Effect.gen(function*() {
     enquiries: queries.length,
     idsPerEnquiry: ids.length === 0 ? 0 : ids.reduce((a, b) => a + b, 0) / ids.length,
     maxIdsPerEnquiry: Math.max(0, ...ids),
-    busiestSecond: busiest(times, 1000),
-    busiestMinute: busiest(times, 60_000),
+    busiestSecond: Simulator.mostInWindow(times, 1000),
+    busiestMinute: Simulator.mostInWindow(times, 60_000),
     virtualMillis,
     realMillis,
     rssBeforeBytes: rssBefore,

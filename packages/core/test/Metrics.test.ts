@@ -7,7 +7,7 @@
 import { cancel, Metrics, OperationObserver, PollPolicy, PollScheduler, refund, undo } from "@effect-qfpay/core"
 import { Behaviour, FaultPlan } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Metric, MetricState, Stream } from "effect"
+import { Effect, Fiber, Layer, Metric, MetricState, Stream } from "effect"
 import { scenario, sim } from "./support/scenario.js"
 
 let nextId = 0
@@ -145,37 +145,28 @@ describe("Metrics", () => {
       }).pipe(Effect.provide(PollScheduler.layer()))
     )))
 
-  it.effect("interrupted while polled: counted interrupted, no longer pending", () =>
-    scenario(tagged((id) =>
-      Effect.gen(function*() {
-        const s = yield* sim
-        yield* s.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 1, never: true })))
-        const p = yield* s.createPayment({ txamt: 1000 })
-        const fiber = yield* Effect.fork(refund({ syssn: p.syssn, txamt: 400 }))
-        yield* Effect.sleep("5 seconds")
-        expect(yield* count(id, "qfpay.pending", { "qfpay.kind": "refund" })).toBe(1)
-        yield* Fiber.interrupt(fiber)
-        expect(yield* count(id, "qfpay.pending", { "qfpay.kind": "refund" })).toBe(0)
-        expect(yield* count(id, "qfpay.operations", { "qfpay.kind": "refund", "qfpay.outcome": "interrupted" }))
-          .toBe(1)
-      })
-    )))
-
-  it.effect("interrupted while the batching scheduler polls it: the same", () =>
-    scenario(tagged((id) =>
-      Effect.gen(function*() {
-        const s = yield* sim
-        yield* s.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 1, never: true })))
-        const p = yield* s.createPayment({ txamt: 1000 })
-        const fiber = yield* Effect.fork(refund({ syssn: p.syssn, txamt: 400 }))
-        yield* Effect.sleep("5 seconds")
-        expect(yield* count(id, "qfpay.pending", { "qfpay.kind": "refund" })).toBe(1)
-        yield* Fiber.interrupt(fiber)
-        expect(yield* count(id, "qfpay.pending", { "qfpay.kind": "refund" })).toBe(0)
-        expect(yield* count(id, "qfpay.operations", { "qfpay.kind": "refund", "qfpay.outcome": "interrupted" }))
-          .toBe(1)
-      }).pipe(Effect.provide(PollScheduler.layer()))
-    )))
+  for (
+    const [name, poller] of [
+      ["interrupted while polled: counted interrupted, no longer pending", Layer.empty],
+      ["interrupted while the batching scheduler polls it: the same", PollScheduler.layer()]
+    ] as const
+  ) {
+    it.effect(name, () =>
+      scenario(tagged((id) =>
+        Effect.gen(function*() {
+          const s = yield* sim
+          yield* s.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 1, never: true })))
+          const p = yield* s.createPayment({ txamt: 1000 })
+          const fiber = yield* Effect.fork(refund({ syssn: p.syssn, txamt: 400 }))
+          yield* Effect.sleep("5 seconds")
+          expect(yield* count(id, "qfpay.pending", { "qfpay.kind": "refund" })).toBe(1)
+          yield* Fiber.interrupt(fiber)
+          expect(yield* count(id, "qfpay.pending", { "qfpay.kind": "refund" })).toBe(0)
+          expect(yield* count(id, "qfpay.operations", { "qfpay.kind": "refund", "qfpay.outcome": "interrupted" }))
+            .toBe(1)
+        }).pipe(Effect.provide(poller))
+      )))
+  }
 
   it.effect("undo: under the operation it chose, or as undo when it had nothing to do", () =>
     scenario(tagged((id) =>

@@ -3,7 +3,7 @@
  * up to 100 ids a request; each still follows its own policy, deadline and StillPending.
  */
 import { Handle, PollPolicy, PollScheduler, pollUntilSettled, RateLimit, refund, reverse } from "@effect-qfpay/core"
-import { Behaviour, FaultPlan } from "@effect-qfpay/testing"
+import { Behaviour, FaultPlan, Simulator } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Schedule, Stream } from "effect"
 import { failure, refunds, requests, scenario, sim } from "./support/scenario.js"
@@ -14,16 +14,6 @@ const idsPerEnquiry = Effect.map(
   requests("query"),
   (qs) => qs.map((q) => (q.params.out_trade_no ?? q.params.syssn ?? "").split(",").length)
 )
-
-// The most requests in any window of `millis` (sliding, wherever it starts).
-const busiest = (times: ReadonlyArray<number>, millis: number) => {
-  let most = 0
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while (times[i] - times[j] >= millis) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}
 
 describe("PollScheduler", () => {
   it.effect("under the documented rate limits: never above 100/s or 400/min, submits and enquiries together", () =>
@@ -41,8 +31,8 @@ describe("PollScheduler", () => {
           }
         )
         const times = (yield* s.requestLog).map((e) => e.at)
-        expect(busiest(times, 1000)).toBeLessThanOrEqual(100)
-        expect(busiest(times, 60_000)).toBeLessThanOrEqual(400)
+        expect(Simulator.mostInWindow(times, 1000)).toBeLessThanOrEqual(100)
+        expect(Simulator.mostInWindow(times, 60_000)).toBeLessThanOrEqual(400)
         expect((yield* refunds).every((r) => r.respcd === "0000")).toBe(true)
         // The limiter spreads the 450 submits over 5 s, so their first polls fall in a few windows:
         // about 6 enquiries a round instead of 5, against 450 one by one.

@@ -1,22 +1,11 @@
 import { Endpoint, type Transport } from "@effect-qfpay/core"
 import { HttpTransport, NodeTransport, RateLimit } from "@effect-qfpay/http"
-import { QFPayTest } from "@effect-qfpay/testing"
+import { QFPayTest, Simulator } from "@effect-qfpay/testing"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect } from "effect"
 import { MockAgent } from "undici"
-
-// Within every window of `millis`, at most `limit` of the (sorted) times.
-const maxInWindow = (times: ReadonlyArray<number>, millis: number): number => {
-  let max = 0
-  let start = 0
-  for (let end = 0; end < times.length; end++) {
-    while (times[end] - times[start] >= millis) start++
-    max = Math.max(max, end - start + 1)
-  }
-  return max
-}
 
 describe("RateLimit", () => {
   it.effect("holds a burst of 500 to 100 per second and 400 per minute, in any window", () =>
@@ -32,8 +21,8 @@ describe("RateLimit", () => {
       )
       times.sort((a, b) => a - b)
       expect(times).toHaveLength(500)
-      expect(maxInWindow(times, 1000)).toBe(100)
-      expect(maxInWindow(times, 60_000)).toBe(400)
+      expect(Simulator.mostInWindow(times, 1000)).toBe(100)
+      expect(Simulator.mostInWindow(times, 60_000)).toBe(400)
       // As fast as the limits allow: 100 at once, then a hundred a second, then the minute.
       expect(times[99]).toBe(0)
       expect(times[100]).toBe(1000)

@@ -166,6 +166,30 @@ export interface Limits {
  */
 export const defaultLimits: Limits = { requestLog: 100_000, transactions: 1_000_000 }
 
+/**
+ * The most of `times` (epoch milliseconds, in order) inside any window of `millis`, wherever the
+ * window starts: how a test checks a client's rate limit on the request log, as QFPay counts it.
+ *
+ * @example
+ * ```ts
+ * import { Simulator } from "@effect-qfpay/testing"
+ *
+ * const times = [0, 10, 999, 1000, 1500]
+ * console.log(Simulator.mostInWindow(times, 1000)) // 3: 0, 10 and 999
+ * ```
+ *
+ * @since 0.3.0
+ * @category checks
+ */
+export const mostInWindow = (times: ReadonlyArray<number>, millis: number): number => {
+  let most = 0
+  for (let end = 0, start = 0; end < times.length; end++) {
+    while (times[end] - times[start] >= millis) start++
+    most = Math.max(most, end - start + 1)
+  }
+  return most
+}
+
 const checkLimits = (limits: Limits): Limits => {
   for (const [name, value] of Object.entries(limits)) {
     if (value !== Infinity && (!Number.isSafeInteger(value) || value < 1)) {

@@ -24,6 +24,7 @@ import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scheduler from "effect/Scheduler"
+import { Heap } from "./internal/heap.js"
 
 interface Sleeper {
   readonly at: number
@@ -45,8 +46,8 @@ export class VirtualClock implements Clock.Clock {
   readonly [Clock.ClockTypeId]: Clock.ClockTypeId = Clock.ClockTypeId
   private now: number
   private seq = 0
-  // A binary min-heap on (at, seq): wake-ups in time order, then in the order they were asked.
-  private readonly heap: Array<Sleeper> = []
+  // Wake-ups in time order, then in the order they were asked.
+  private readonly heap = new Heap<Sleeper>()
   private live = 0
 
   constructor(start = 0) {
@@ -94,7 +95,8 @@ export class VirtualClock implements Clock.Clock {
         wake: () => resume(Effect.void),
         cancelled: false
       }
-      this.push(sleeper)
+      this.heap.push(sleeper)
+      this.live++
       return Effect.sync(() => {
         if (!sleeper.cancelled) {
           sleeper.cancelled = true
@@ -116,7 +118,7 @@ export class VirtualClock implements Clock.Clock {
    */
   nextWakeUp(): number | undefined {
     this.dropCancelled()
-    return this.heap[0]?.at
+    return this.heap.peek()?.at
   }
 
   /**
@@ -129,9 +131,9 @@ export class VirtualClock implements Clock.Clock {
     this.now = Math.max(this.now, at)
     for (;;) {
       this.dropCancelled()
-      const top = this.heap[0]
+      const top = this.heap.peek()
       if (top === undefined || top.at > this.now) break
-      this.pop()
+      this.heap.pop()
       top.cancelled = true
       this.live--
       woken++
@@ -142,51 +144,8 @@ export class VirtualClock implements Clock.Clock {
 
   /** @internal */
   private dropCancelled() {
-    while (this.heap.length > 0 && this.heap[0].cancelled) {
-      // Cancelled entries were already uncounted.
-      this.pop()
-    }
-  }
-
-  /** @internal */
-  private less(a: Sleeper, b: Sleeper) {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq)
-  }
-
-  /** @internal */
-  private push(sleeper: Sleeper) {
-    const heap = this.heap
-    heap.push(sleeper)
-    this.live++
-    let i = heap.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!this.less(heap[i], heap[parent])) break
-      ;[heap[i], heap[parent]] = [heap[parent], heap[i]]
-      i = parent
-    }
-  }
-
-  /** @internal */
-  private pop(): Sleeper | undefined {
-    const heap = this.heap
-    const top = heap[0]
-    const last = heap.pop()
-    if (heap.length > 0 && last !== undefined) {
-      heap[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < heap.length && this.less(heap[l], heap[m])) m = l
-        if (r < heap.length && this.less(heap[r], heap[m])) m = r
-        if (m === i) break
-        ;[heap[i], heap[m]] = [heap[m], heap[i]]
-        i = m
-      }
-    }
-    return top
+    // Cancelled entries were already uncounted.
+    while (this.heap.peek()?.cancelled === true) this.heap.pop()
   }
 }
 

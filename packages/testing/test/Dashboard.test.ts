@@ -8,6 +8,7 @@ import { Signature } from "@effect-qfpay/core"
 import { SandboxServer, Simulator } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Fiber, Layer, Option, Scope } from "effect"
+import { admin } from "./support.js"
 
 const { appCode, clientKey } = Simulator.demoCredential
 
@@ -15,14 +16,6 @@ const build = (options: SandboxServer.Options = {}) =>
   Effect.map(
     Layer.build(SandboxServer.layer({ logRequests: false, ...options })),
     (ctx) => Context.get(ctx, SandboxServer.SandboxServer)
-  )
-
-const admin = (url: string, path: string, body?: unknown, method = body === undefined ? "GET" : "POST") =>
-  Effect.promise(() =>
-    fetch(`${url}/_sandbox${path}`, {
-      method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } })
-    }).then(async (r) => ({ status: r.status, json: await r.json() as any }))
   )
 
 const refund = (url: string, params: Record<string, string>) =>

@@ -6,6 +6,7 @@ import { Signature } from "@effect-qfpay/core"
 import { SandboxServer, Simulator } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
+import { admin } from "./support.js"
 
 const { appCode, clientKey } = Simulator.demoCredential
 
@@ -29,14 +30,6 @@ const get = (url: string, path: string, params: Record<string, string>) =>
       status: r.status,
       body: await r.text()
     }))
-  )
-
-const admin = (url: string, path: string, body?: unknown, method = body === undefined ? "GET" : "POST") =>
-  Effect.promise(() =>
-    fetch(`${url}/_sandbox${path}`, {
-      method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } })
-    }).then(async (r) => ({ status: r.status, json: await r.json() as any }))
   )
 
 const sandbox = SandboxServer.layer()

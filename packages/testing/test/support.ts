@@ -46,3 +46,12 @@ const safeJson = (body: string): any => {
 }
 
 export const respcd = (r: { readonly lost: boolean; readonly json?: any }) => (r.lost ? "lost" : r.json?.respcd)
+
+/** An admin route of a sandbox server at `url`: a POST with a JSON body, or a GET; the JSON answer. */
+export const admin = (url: string, path: string, body?: unknown, method = body === undefined ? "GET" : "POST") =>
+  Effect.promise(() =>
+    fetch(`${url}/_sandbox${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } })
+    }).then(async (r) => ({ status: r.status, json: await r.json() as any }))
+  )

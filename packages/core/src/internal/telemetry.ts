@@ -20,6 +20,7 @@ import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as MetricLabel from "effect/MetricLabel"
+import type * as Tracer from "effect/Tracer"
 import { type Handle, operation as operationOf } from "../Handle.js"
 import * as Metrics from "../Metrics.js"
 import type { OperationState } from "../OperationState.js"
@@ -256,16 +257,33 @@ export const attempt = <E, R>(
   state: OperationState,
   send: Effect.Effect<Answer, E, R>
 ): Effect.Effect<Answer, E, R> =>
+  spanned(
+    tally,
+    "QFPay.attempt",
+    send,
+    (span) => span.attribute("qfpay.attempt", state.attempts),
+    (span, answer) => span.attribute("qfpay.respcd", answer.code)
+  )
+
+// Under a tracer of one's own, `effect` in a span of the operation's kind, the parent of the
+// transport's; attributes set before it runs and from its result. Otherwise `effect` as is.
+const spanned = <A, E, R>(
+  tally: Tally,
+  name: string,
+  effect: Effect.Effect<A, E, R>,
+  before: (span: Tracer.Span) => void,
+  after: (span: Tracer.Span, a: A) => void
+): Effect.Effect<A, E, R> =>
   tally.tracing
-    ? Effect.useSpan("QFPay.attempt", spanOptions, (span) => {
+    ? Effect.useSpan(name, spanOptions, (span) => {
       span.attribute(Metrics.KIND, tally.kind)
-      span.attribute("qfpay.attempt", state.attempts)
-      return Effect.map(Effect.withParentSpan(send, span), (answer) => {
-        span.attribute("qfpay.respcd", answer.code)
-        return answer
+      before(span)
+      return Effect.map(Effect.withParentSpan(effect, span), (a) => {
+        after(span, a)
+        return a
       })
     })
-    : send
+    : effect
 
 const found: Record<Observation["_tag"], string> = {
   Settled: "settled",
@@ -286,17 +304,10 @@ export const enquiry = <E, R>(
   state: OperationState,
   enquire: Effect.Effect<Observation, E, R>
 ): Effect.Effect<Observation, E, R> =>
-  tally.tracing
-    ? Effect.useSpan("QFPay.enquiry", spanOptions, (span) => {
-      span.attribute(Metrics.KIND, tally.kind)
-      span.attribute(Metrics.PHASE, state.phase)
-      return Effect.map(Effect.withParentSpan(enquire, span), (seen) => {
-        span.attribute("qfpay.found", found[seen._tag])
-        if (seen.row !== undefined) span.attribute("qfpay.respcd", seen.row.respcd)
-        return seen
-      })
-    })
-    : enquire
+  spanned(tally, "QFPay.enquiry", enquire, (span) => span.attribute(Metrics.PHASE, state.phase), (span, seen) => {
+    span.attribute("qfpay.found", found[seen._tag])
+    if (seen.row !== undefined) span.attribute("qfpay.respcd", seen.row.respcd)
+  })
 
 /**
  * One enquiry of the batching scheduler, about `size` operations being polled: under a tracer of

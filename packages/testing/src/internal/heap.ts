@@ -1,5 +1,6 @@
 /**
- * A binary min-heap on (at, seq): what settles by time, in the order it is due.
+ * A binary min-heap on (at, seq): what the model settles by time and the virtual clock's sleepers,
+ * in the order they are due, then in the order they came.
  *
  * @internal
  */
