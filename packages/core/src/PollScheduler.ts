@@ -115,6 +115,19 @@ export interface Settlement {
  * emits each one's end as it comes. Under a batching scheduler no fiber is made per operation;
  * otherwise each polls on its own.
  *
+ * @example
+ * ```ts
+ * import { Handle, PollScheduler } from "@effect-qfpay/core"
+ * import { Effect, Either, Stream } from "effect"
+ *
+ * // At start-up: every handle a backend saved from StillPending, polled in batches of 100.
+ * const saved: ReadonlyArray<Handle.Handle> = []
+ * const resumed = PollScheduler.track(saved).pipe(
+ *   Stream.runForEach((s) => Effect.log(Handle.describe(s.handle), Either.isRight(s.result) ? "settled" : "failed")),
+ *   Effect.provide(PollScheduler.layer())
+ * )
+ * ```
+ *
  * @since 0.2.0
  * @category polling
  */

@@ -41,6 +41,14 @@ export type QueryError = Client.SendError | InvalidRequest | Rejected
 /**
  * One enquiry, no retries. Exposed for programs that count their own attempts.
  *
+ * @example
+ * ```ts
+ * import { Query } from "@effect-qfpay/core"
+ *
+ * // One request, no retry: a caller with its own retry policy.
+ * const page = Query.queryOnce({ syssn: "20191227000200020061752831" })
+ * ```
+ *
  * @since 0.1.0
  * @category enquiry
  */
@@ -71,6 +79,17 @@ export const query = (input: QueryInput): Effect.Effect<QueryResult, QueryError,
  * Every row of every page, fetching pages as they are consumed (100 rows a page unless
  * `page_size` says otherwise).
  *
+ * @example
+ * ```ts
+ * import { Query } from "@effect-qfpay/core"
+ * import { Stream } from "effect"
+ *
+ * // Every refund of the day, page after page.
+ * const refunds = Query.stream({ start_time: "2026-11-22 00:00:00", end_time: "2026-11-22 23:59:59" }).pipe(
+ *   Stream.filter((row) => row.origssn !== undefined)
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category enquiry
  */
@@ -91,6 +110,16 @@ export const stream = (
 
 /**
  * The payment named by `syssn` or `out_trade_no`, or `TransactionNotFound`.
+ *
+ * @example
+ * ```ts
+ * import { Query } from "@effect-qfpay/core"
+ * import { Effect } from "effect"
+ *
+ * const refundable = Query.findPayment({ out_trade_no: "ORDER-1" }).pipe(
+ *   Effect.catchTag("TransactionNotFound", () => Effect.succeed(undefined))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category enquiry
