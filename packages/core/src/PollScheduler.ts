@@ -159,7 +159,7 @@ export const track = (
       list.map((handle) => Decide.start(settings, handle, "poll", now)),
       poll,
       hooks,
-      (handle) => (result) => queue.unsafeOffer({ handle, result }),
+      (result, handle) => queue.unsafeOffer({ handle, result }),
       yield* FiberRef.get(FiberRef.currentMetricLabels)
     )
     return Stream.take(Stream.fromQueue(queue), list.length)

@@ -2,7 +2,16 @@
  * The batching poll scheduler on virtual time: operations due together are enquired together,
  * up to 100 ids a request; each still follows its own policy, deadline and StillPending.
  */
-import { Handle, PollPolicy, PollScheduler, pollUntilSettled, RateLimit, refund, reverse } from "@effect-qfpay/core"
+import {
+  Handle,
+  OperationObserver,
+  PollPolicy,
+  PollScheduler,
+  pollUntilSettled,
+  RateLimit,
+  refund,
+  reverse
+} from "@effect-qfpay/core"
 import { Behaviour, FaultPlan, Simulator } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Schedule, Stream } from "effect"
@@ -135,6 +144,51 @@ describe("PollScheduler", () => {
       // Asked at once (submitted long enough ago) and in batches: two enquiries settle all 150.
       expect((yield* requests("query")).length - before).toBe(2)
       expect((yield* refunds).every((r) => r.respcd === "0000")).toBe(true)
+    })))
+
+  it.effect("a round takes what its enquiries in flight carry: each record is asked for when its enquiry goes out", () =>
+    scenario(Effect.gen(function*() {
+      const s = yield* sim
+      yield* s.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 2 })))
+      const payments = yield* Effect.forEach(Array.from({ length: 50 }), () => s.createPayment({ txamt: 1000 }))
+      const handles = yield* Effect.forEach(
+        payments,
+        (p) =>
+          Effect.map(
+            Effect.flip(refund({ syssn: p.syssn, txamt: 5 }, { poll: PollPolicy.make({ deadline: "1 second" }) })),
+            (e) => {
+              if (e._tag !== "StillPending") throw new Error(e._tag)
+              return e.handle
+            }
+          )
+      )
+      yield* Effect.sleep("10 seconds")
+      // Each enquiry takes 2 s to answer: five batches of 10, one in flight at a time.
+      yield* s.addFaults({ operation: "query", fault: FaultPlan.latency(2000), times: 5 })
+      // When each record's first enquiry of this run was decided (its state counts it).
+      const askedAt = new Map<string, number>()
+      const observer = OperationObserver.make((state) =>
+        Effect.clockWith((clock) =>
+          Effect.sync(() => {
+            const id = Handle.describe(state.handle)
+            if (state.polls === 1 && !askedAt.has(id)) askedAt.set(id, clock.unsafeCurrentTimeMillis())
+          })
+        )
+      )
+      const start = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+      const settled = yield* Stream.runCollect(PollScheduler.track(handles)).pipe(
+        Effect.provide(PollScheduler.layer({ maxBatch: 10, concurrency: 1 })),
+        Effect.provideService(OperationObserver.OperationObserver, observer)
+      )
+      expect(Chunk.every(settled, (x) => Either.isRight(x.result))).toBe(true)
+      // Ten records taken per round, each round when the enquiry before it has answered; not
+      // fifty taken at once, forty of them to wait up to 8 s with a stale state.
+      const asked = [...askedAt.values()]
+      const rounds = [...new Set(asked.map((t) => Math.round((t - start) / 1000)))]
+      expect(asked).toHaveLength(50)
+      expect(rounds).toHaveLength(5)
+      expect(rounds.map((r) => r - rounds[0]!)).toEqual([0, 2, 4, 6, 8])
+      expect((yield* idsPerEnquiry).slice(-5)).toEqual([10, 10, 10, 10, 10])
     })))
 
   it.effect("pollUntilSettled under the scheduler, and interruption drops the record", () =>

@@ -42,7 +42,7 @@ export const firstPoll = (policy: PollPolicy, elapsed: number): Effect.Effect<nu
 export const delay = (
   action: Extract<Action, { _tag: "Wait" }>,
   policy: PollPolicy,
-  steps: Stepper<unknown>,
+  steps: Stepper,
   now: number,
   lastCode: string | undefined
 ): Effect.Effect<Event> =>

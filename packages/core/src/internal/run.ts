@@ -26,7 +26,7 @@ import * as Client from "./client.js"
 import * as Decide from "./decide.js"
 import { delay, settingsFor } from "./policy.js"
 import * as Prepare from "./request.js"
-import { type Stepper, stepper } from "./schedule.js"
+import { Stepper } from "./schedule.js"
 import * as Scheduler from "./scheduler.js"
 import * as Telemetry from "./telemetry.js"
 
@@ -54,10 +54,10 @@ export const run = (
     const policy = poll ?? config.poll
     const settings = settingsFor(config, policy)
     const scheduler = Scheduler.schedulerOf(Context.get(context, PollScheduler))
-    const steppers: Record<Decide.Schedule, Stepper<unknown>> = {
-      retry: stepper(config.retry.schedule),
-      enquiry: stepper(config.retry.schedule),
-      poll: stepper(policy.schedule)
+    const steppers: Record<Decide.Schedule, Stepper> = {
+      retry: new Stepper(config.retry.schedule),
+      enquiry: new Stepper(config.retry.schedule),
+      poll: new Stepper(policy.schedule)
     }
     let request = prepared
     let reportPoll = false
@@ -87,7 +87,7 @@ export const run = (
           const seen = yield* Effect.either(Telemetry.enquiry(tally, step.state, Client.enquire(step.state.handle)))
           const now = clock.unsafeCurrentTimeMillis()
           reportPoll = step.state.phase === "poll"
-          if (Either.isRight(seen)) steppers.enquiry = stepper(config.retry.schedule)
+          if (Either.isRight(seen)) steppers.enquiry = new Stepper(config.retry.schedule)
           event = Either.isRight(seen)
             ? { _tag: "Observed", now, observation: seen.right }
             : { _tag: "EnquiryFailed", now, error: seen.left }
@@ -98,7 +98,7 @@ export const run = (
           if (action.first !== undefined && scheduler !== undefined) {
             return yield* Scheduler.await_(scheduler, step, policy, tally)
           }
-          if (action.first !== undefined) steppers.poll = stepper(policy.schedule)
+          if (action.first !== undefined) steppers.poll = new Stepper(policy.schedule)
           event = yield* delay(
             action,
             policy,

@@ -15,23 +15,25 @@ import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import { QFPayConfig } from "../QFPayConfig.js"
 import { isTransient } from "../QFPayError.js"
 
-/** @internal */
-export interface Stepper<In> {
-  /** The wait in milliseconds before the next recurrence, or `None` when the schedule is done. */
-  readonly next: (now: number, input: In) => Effect.Effect<Option.Option<number>>
-}
-
-/** @internal */
-export const stepper = <Out, In>(schedule: Schedule.Schedule<Out, In>): Stepper<In> => {
-  let state: unknown = schedule.initial
-  return {
-    next: (now, input) =>
-      Effect.map(Effect.suspend(() => schedule.step(now, input, state)), ([next, _, decision]) => {
-        state = next
-        if (ScheduleDecision.isDone(decision)) return Option.none()
-        // Whole milliseconds: jittered schedules produce fractions nobody needs.
-        return Option.some(Math.max(0, Math.round(ScheduleIntervals.start(decision.intervals) - now)))
-      })
+/**
+ * A schedule stepped by hand: the wait in milliseconds before the next recurrence, or `None`
+ * when the schedule is done. A class, not a closure: the batching scheduler keeps one per
+ * operation in progress, a hundred thousand of them.
+ *
+ * @internal
+ */
+export class Stepper<In = unknown> {
+  private state: unknown
+  constructor(private readonly schedule: Schedule.Schedule<unknown, In>) {
+    this.state = schedule.initial
+  }
+  next(now: number, input: In): Effect.Effect<Option.Option<number>> {
+    return Effect.map(Effect.suspend(() => this.schedule.step(now, input, this.state)), ([next, _, decision]) => {
+      this.state = next
+      if (ScheduleDecision.isDone(decision)) return Option.none()
+      // Whole milliseconds: jittered schedules produce fractions nobody needs.
+      return Option.some(Math.max(0, Math.round(ScheduleIntervals.start(decision.intervals) - now)))
+    })
   }
 }
 
@@ -50,7 +52,7 @@ export const retryTransient = <A, E extends { readonly _tag: string }, R>(
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R | QFPayConfig> =>
   Effect.flatMap(QFPayConfig, (config) => {
-    const steps = stepper(config.retry.schedule)
+    const steps = new Stepper(config.retry.schedule)
     const loop: Effect.Effect<A, E, R> = Effect.catchIf(effect, isTransient, (error) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.flatMap(steps.next(now, error), (delay) =>

@@ -37,7 +37,7 @@ import { Heap } from "./heap.js"
 import { observe } from "./observe.js"
 import { delay, settingsFor } from "./policy.js"
 import { compact } from "./request.js"
-import { type Stepper, stepper } from "./schedule.js"
+import { Stepper } from "./schedule.js"
 import * as Telemetry from "./telemetry.js"
 
 const COALESCE = Duration.millis(10)
@@ -65,14 +65,21 @@ export const register = <S extends object>(service: S, scheduler: Scheduler): S 
 /** @internal */
 export const schedulerOf = (service: object): Scheduler | undefined => registry.get(service)
 
-/** How a record ends. @internal */
-export type Done = (result: Either.Either<Receipt, OperationError>) => void
+/**
+ * How a record ends, with the handle it started with: one function can serve a hundred
+ * thousand records (`track`), where a closure per record would cost more than the record.
+ *
+ * @internal
+ */
+export type Done = (result: Either.Either<Receipt, OperationError>, handle: Handle) => void
 
 interface Entry {
   state: OperationState
+  /** The handle it was given, for `done`. */
+  readonly handle: Handle
   readonly settings: Decide.Settings
   readonly policy: PollPolicy
-  readonly stepper: Stepper<unknown>
+  readonly stepper: Stepper
   /** The observer's `onState`; undefined for the default one, which does nothing. */
   readonly observe: Observer["onState"] | undefined
   readonly progress: Progress
@@ -107,7 +114,7 @@ export interface Scheduler {
     steps: ReadonlyArray<Decide.Step>,
     policy: PollPolicy,
     hooks: Hooks,
-    done: (handle: Handle) => Done,
+    done: Done,
     labels: ReadonlyArray<MetricLabel.MetricLabel>
   ) => Effect.Effect<void>
 }
@@ -119,7 +126,7 @@ const logObserverDefect = (defect: unknown) => Effect.logError("QFPay observer f
 // A record ends: counted, then handed back.
 const finish = (entry: Entry, result: Either.Either<Receipt, OperationError>) => {
   Telemetry.ended(entry.tally, result, entry.state)
-  entry.done(result)
+  entry.done(result, entry.handle)
 }
 
 // The enquiry that finds several operations at once: refunds by their own ids, cancellations by
@@ -253,15 +260,24 @@ export const make = (
       )
     }
 
+    // A round takes what its enquiries in flight can carry, no more: under QFPay's rate limit a
+    // hundred thousand records due together take minutes to enquire, and a record taken early
+    // would wait (its state held, its `now` stale) for the enquiries ahead of it. The rest stay
+    // in the heap for the next round, which starts at once.
+    const perRound = options.maxBatch * options.concurrency
     const round = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const due: Record<"out_trade_no" | "syssn", Array<Entry>> = { out_trade_no: [], syssn: [] }
       const woke: Decide.Event = { _tag: "Woke", now }
-      while (heap.size > 0 && heap.peek()!.dueAt <= now + window) {
+      let taken = 0
+      while (taken < perRound && heap.size > 0 && heap.peek()!.dueAt <= now + window) {
         const entry = heap.pop()!
         if (entry.cancelled) continue
         const wants = yield* advance(entry, Decide.decide(entry.settings, entry.state, woke))
-        if (wants) due[keyOf(entry.state.handle).field].push(entry)
+        if (wants) {
+          due[keyOf(entry.state.handle).field].push(entry)
+          taken++
+        }
       }
       const batches: Array<Effect.Effect<void>> = []
       for (const field of ["out_trade_no", "syssn"] as const) {
@@ -311,9 +327,10 @@ export const make = (
       tally: Telemetry.Tally
     ): Entry => ({
       state: step.state,
+      handle: step.state.handle,
       settings: settingsOf(policy),
       policy,
-      stepper: stepper(policy.schedule),
+      stepper: new Stepper(policy.schedule),
       observe: hooks.observer === OperationObserver_.none ? undefined : hooks.observer.onState,
       progress: hooks.progress,
       done,
@@ -343,7 +360,7 @@ export const make = (
       addAll: (steps, policy, hooks, done, labels) =>
         Effect.forEach(steps, (step) => {
           const handle = step.state.handle
-          return start(entryOf(step, policy, hooks, done(handle), Telemetry.follow(handle, labels, clock)), step)
+          return start(entryOf(step, policy, hooks, done, Telemetry.follow(handle, labels, clock)), step)
         }, { discard: true })
     }
     return scheduler

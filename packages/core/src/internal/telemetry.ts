@@ -121,8 +121,11 @@ export class Tally {
   /** Being polled: counted in `qfpay.pending`. */
   pending = false
   done = false
-  /** Ends the tally when its fiber ends first (interrupted, a defect): see `begin`. */
-  readonly onFiberEnd: (exit: Exit.Exit<unknown, unknown>) => void
+  /**
+   * Ends the tally when its fiber ends first (interrupted, a defect): see `begin`. Only a tally
+   * with a fiber has one (`track`'s hundred thousand have none).
+   */
+  onFiberEnd: ((exit: Exit.Exit<unknown, unknown>) => void) | undefined = undefined
   constructor(
     readonly kind: Kind,
     /** The fiber's metric labels when it started. */
@@ -133,9 +136,7 @@ export class Tally {
     /** Spans are made: tracing is on, under a tracer of one's own. */
     readonly tracing: boolean,
     readonly fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
-  ) {
-    this.onFiberEnd = (exit) => end(this, outcomeOfExit(exit, "defect"), undefined)
-  }
+  ) {}
 }
 
 /**
@@ -161,7 +162,9 @@ export const begin = (
     traced(fiber),
     fiber
   )
-  fiber.addObserver(tally.onFiberEnd)
+  const onFiberEnd = (exit: Exit.Exit<unknown, unknown>) => end(tally, outcomeOfExit(exit, "defect"), undefined)
+  tally.onFiberEnd = onFiberEnd
+  fiber.addObserver(onFiberEnd)
   return tally
 }
 
@@ -204,7 +207,7 @@ export const enquired = (tally: Tally, phase: string): void =>
 export const end = (tally: Tally, outcome: Metrics.Outcome, state: OperationState | undefined): void => {
   if (tally.done) return
   tally.done = true
-  tally.fiber?.removeObserver(tally.onFiberEnd)
+  if (tally.onFiberEnd !== undefined) tally.fiber?.removeObserver(tally.onFiberEnd)
   const tags = byOutcome(tally.labels, tally.kind, outcome)
   Metrics.operations.unsafeUpdate(1, tags)
   if (outcome === "succeeded" || outcome === "rejected") {
