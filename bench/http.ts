@@ -481,11 +481,9 @@ Node 13–16, collection 5–6) and \`NodeTransport\`'s \`send\` at 15–25 µs 
 the transport's own code, a little less in undici. The full \`refund\` over \`NodeTransport\` spends ${
     fmt(node64.cpuMicros - nodeSend64.cpuMicros, 0)
   } µs more than its \`send\` alone at concurrency 64 (${fmt(node1.cpuMicros - nodeSend1.cpuMicros, 0)} µs at 1):
-that is core's program (validate, sign, decode and classify the answer, its spans), which is
-being reduced separately. In the profile: 80–84 µs more of Effect's runtime running the program
-(Schema's \`ParseResult\` among it), 27–31 µs in core's own functions, 15–19 µs more collection,
-and undici's own work and the socket writes taking about twice as long as under \`send\` alone
-(33–45 µs more; \`writev\` 12 against 6 µs), the same requests with a larger working set around them. Sequentially those microseconds add straight to a ${
+that is core's program (validate, sign, decode and classify the answer, its spans), measured
+without I/O in section 3 (the client's \`refund\` against a canned answer), plus more
+collection and a larger working set around undici's own work. Sequentially those microseconds add straight to a ${
     fmt(raw1.p50, 2)
   } ms
 round trip: the refund's p50 is ${fmt(node1.p50 - raw1.p50, 2)} ms above raw undici's, its \`send\` alone ${
@@ -527,5 +525,22 @@ a tracer other than Effect's built-in one, ${
   }. Over loopback the same differences
 drown in the noise of real I/O on a shared machine, where a row moves by ±20% from run to run.
 `
-  return { lines, markdown }
+  const [nodeSequential, nodeConcurrent] = ratios(NODE)
+  const [platformSequential, platformConcurrent] = ratios(PLATFORM)
+  return {
+    lines,
+    markdown,
+    /** The targets' figures, for the summary: each ratio beside the floor's own. */
+    targets: {
+      floor: {
+        cpu1: raw1.cpuMicros,
+        cpu64: raw64.cpuMicros,
+        p50_1: raw1.p50,
+        p50_64: raw64.p50,
+        throughput: raw64.throughput
+      },
+      node: { sequential: nodeSequential, concurrent: nodeConcurrent },
+      platform: { sequential: platformSequential, concurrent: platformConcurrent }
+    }
+  }
 }
