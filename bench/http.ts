@@ -25,7 +25,9 @@ export const CLIENT_KEY = "SANDBOX0CLIENTKEY000000000000001"
 
 export const startSandbox = () =>
   new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "packages/testing/dist/bin.js"), "--port", "0"], {
+    // A full run sends a few hundred thousand refunds: more than the sandbox's default 100 000.
+    const args = [path.join(root, "packages/testing/dist/bin.js"), "--port", "0", "--transactions", "1000000"]
+    const child = spawn(process.execPath, args, {
       stdio: ["ignore", "pipe", "inherit"]
     })
     let out = ""

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 /**
- * Runs the sandbox server in the foreground: `qfpay-sandbox [--host 127.0.0.1] [--port 8080]`.
+ * Runs the sandbox server in the foreground:
+ * `qfpay-sandbox [--host 127.0.0.1] [--port 8080] [--transactions 100000]`. Past `--transactions`
+ * held, it answers 1254 as a full system would (a benchmark's hundreds of thousands of refunds
+ * need more).
  * Prints the base URL and the demo app code on stdout; the client key is the documented demo
  * key. Each request is logged on stderr (method, path, status, respcd).
  *
@@ -22,6 +25,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(1)
 }
 
+const transactions = Number(flag("transactions") ?? SandboxServer.defaultLimits.transactions)
+if (!Number.isSafeInteger(transactions) || transactions < 1) {
+  console.error(`--transactions: expected a positive whole number, got ${flag("transactions")}`)
+  process.exit(1)
+}
+
 const main = Effect.gen(function*() {
   const sandbox = yield* SandboxServer.SandboxServer
   yield* Console.log(`QFPay sandbox listening on ${sandbox.url}`)
@@ -33,7 +42,13 @@ const main = Effect.gen(function*() {
 
 NodeRuntime.runMain(
   main.pipe(
-    Effect.provide(SandboxServer.layer({ host: flag("host") ?? "127.0.0.1", port })),
+    Effect.provide(
+      SandboxServer.layer({
+        host: flag("host") ?? "127.0.0.1",
+        port,
+        simulator: { limits: { ...SandboxServer.defaultLimits, transactions } }
+      })
+    ),
     Effect.asVoid,
     Effect.tapErrorCause((cause) => Effect.logError("the sandbox could not start", cause)),
     Effect.provide(SandboxServer.stderrLogger)
