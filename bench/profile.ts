@@ -1,10 +1,11 @@
 /**
  * Where a refund's client CPU goes, by a CPU profile (`node:inspector`, 200 µs sampling) of
- * 20 000 refunds at concurrency 64 against the sandbox server: raw undici, `NodeTransport`'s
+ * 20 000 refunds at concurrency 64 (or the first argument) against the sandbox server: raw undici, `NodeTransport`'s
  * `send` alone, and the full `refund` over it. Each sample goes to the first of these found up
  * its stack: core's program, this package's transport, undici, Effect's runtime; else Node.
  *
- * `pnpm build && tsc -p bench/tsconfig.json && node bench/dist/profile.js`
+ * `pnpm build && tsc -p bench/tsconfig.json && node bench/dist/profile.js [concurrency]`; with
+ * `PROFILE_TOP=n`, also the n functions with the most self time in each.
  */
 import { Endpoint, refund } from "@effect-qfpay/core"
 import { NodeTransport } from "@effect-qfpay/http"
@@ -59,6 +60,15 @@ const split = (profile: Profile, requests: number) => {
     totals.set(c, (totals.get(c) ?? 0) + (profile.timeDeltas[i] ?? 0))
   })
   totals.delete("(idle)")
+  const self = new Map<string, number>()
+  profile.samples.forEach((id, i) => {
+    const { functionName, url } = byId.get(id)!.callFrame
+    const key = `${functionName || "(anonymous)"} ${url.split("/").slice(-2).join("/")}`
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  })
+  self.delete("(idle) ")
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 0))
+  for (const [name, micros] of top) console.log(`    ${(micros / requests).toFixed(1).padStart(6)} µs  ${name}`)
   return [...totals].sort((a, b) => b[1] - a[1]).map(([c, micros]) => [c, micros / requests] as const)
 }
 
@@ -114,10 +124,11 @@ const main = async () => {
     await post(session, "Profiler.enable")
     await post(session, "Profiler.setSamplingInterval", { interval: 200 })
     const total = 20_000
+    const concurrency = Number(process.argv[2] ?? 64)
     for (const [name, op] of modes) {
       const drive = async (n: number) => {
         let next = 0
-        await Promise.all(Array.from({ length: 64 }, async () => {
+        await Promise.all(Array.from({ length: concurrency }, async () => {
           while (next++ < n) await op()
         }))
       }
@@ -126,7 +137,8 @@ const main = async () => {
       await drive(total)
       const { profile } = await post<{ profile: Profile }>(session, "Profiler.stop")
       console.log(`${name}:`)
-      for (const [category, micros] of split(profile, total)) {
+      const parts = split(profile, total)
+      for (const [category, micros] of parts) {
         console.log(`  ${category.padEnd(22)} ${micros.toFixed(1).padStart(6)} µs a request`)
       }
     }
