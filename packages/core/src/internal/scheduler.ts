@@ -260,33 +260,48 @@ export const make = (
       )
     }
 
-    // A round takes what its enquiries in flight can carry, no more: under QFPay's rate limit a
-    // hundred thousand records due together take minutes to enquire, and a record taken early
-    // would wait (its state held, its `now` stale) for the enquiries ahead of it. The rest stay
-    // in the heap for the next round, which starts at once.
-    const perRound = options.maxBatch * options.concurrency
-    const round = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const due: Record<"out_trade_no" | "syssn", Array<Entry>> = { out_trade_no: [], syssn: [] }
-      const woke: Decide.Event = { _tag: "Woke", now }
-      let taken = 0
-      while (taken < perRound && heap.size > 0 && heap.peek()!.dueAt <= now + window) {
-        const entry = heap.pop()!
-        if (entry.cancelled) continue
-        const wants = yield* advance(entry, Decide.decide(entry.settings, entry.state, woke))
-        if (wants) {
-          due[keyOf(entry.state.handle).field].push(entry)
-          taken++
+    // A round runs `concurrency` enquiry slots until nothing is due. Each slot, when free, takes
+    // the next batch from the heap, so that a record is taken (its state advanced, its `now`
+    // read) when its enquiry goes out: under QFPay's rate limit a hundred thousand records due
+    // together take minutes to enquire. A slow enquiry holds up its own records only. Records of
+    // the other kind wait in `buffers` until a batch of theirs fills or nothing more is due.
+    const buffers: Record<"out_trade_no" | "syssn", Array<Entry>> = { out_trade_no: [], syssn: [] }
+    let woke: Extract<Decide.Event, { _tag: "Woke" }> = { _tag: "Woke", now: Number.NaN }
+    const full = (): "out_trade_no" | "syssn" | undefined =>
+      buffers.out_trade_no.length >= options.maxBatch
+        ? "out_trade_no"
+        : buffers.syssn.length >= options.maxBatch
+        ? "syssn"
+        : undefined
+    const take: Effect.Effect<readonly ["out_trade_no" | "syssn", Array<Entry>] | undefined> = Effect.gen(
+      function*() {
+        for (let field = full(); field === undefined; field = full()) {
+          const now = clock.unsafeCurrentTimeMillis()
+          const entry = heap.peek()
+          if (entry === undefined || entry.dueAt > now + window) {
+            // Nothing more due: the fuller of what is left, if anything is.
+            const rest = buffers.out_trade_no.length >= buffers.syssn.length ? "out_trade_no" : "syssn"
+            return buffers[rest].length === 0 ? undefined : [rest, buffers[rest].splice(0)] as const
+          }
+          heap.pop()
+          if (entry.cancelled) continue
+          if (woke.now !== now) woke = { _tag: "Woke", now }
+          if (yield* advance(entry, Decide.decide(entry.settings, entry.state, woke))) {
+            buffers[keyOf(entry.state.handle).field].push(entry)
+          }
         }
+        const field = full()!
+        return [field, buffers[field].splice(0, options.maxBatch)] as const
       }
-      const batches: Array<Effect.Effect<void>> = []
-      for (const field of ["out_trade_no", "syssn"] as const) {
-        const list = due[field]
-        for (let i = 0; i < list.length; i += options.maxBatch) {
-          batches.push(enquire(field, list.slice(i, i + options.maxBatch)))
-        }
+    )
+    const slot = Effect.gen(function*() {
+      for (let batch = yield* take; batch !== undefined; batch = yield* take) {
+        yield* enquire(batch[0], batch[1])
       }
-      yield* Effect.forEach(batches, (b) => b, { concurrency: options.concurrency, discard: true })
+    })
+    const round = Effect.all(Array.from({ length: options.concurrency }, () => slot), {
+      concurrency: "unbounded",
+      discard: true
     })
 
     const loop = Effect.gen(function*() {
