@@ -234,9 +234,9 @@ Where a sequential refund's time goes: one request at a time, raw undici, \`Node
 \`send\` alone and the refund over it, the refund's transport stamping when the request leaves and
 the answer is back (\`bench/sequential.ts\`; ${
     quick ? 2 : 4
-  } rounds alternating between them, medians). Raw undici's p50 is ${
-    fmt(sequential.raw, 0)
-  } µs, the \`send\` alone's ${fmt(sequential.send, 0)} µs, the refund's ${fmt(sequential.refund, 0)} µs (${
+  } rounds alternating between them, medians). Raw undici's p50 is ${fmt(sequential.raw, 0)} µs, the \`send\` alone's ${
+    fmt(sequential.send, 0)
+  } µs, the refund's ${fmt(sequential.refund, 0)} µs (${
     fmt(sequential.refund / sequential.raw, 2)
   }×). The refund spends ${
     fmt(sequential.before, 0)
