@@ -15,7 +15,7 @@ import {
 import { Behaviour, FaultPlan, Simulator } from "@effect-qfpay/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Schedule, Stream } from "effect"
-import { failure, refunds, requests, scenario, sim } from "./support/scenario.js"
+import { failure, refunds, requests, scenario, sim, stillPending } from "./support/scenario.js"
 
 const batched = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provide(effect, PollScheduler.layer())
 
@@ -23,23 +23,6 @@ const idsPerEnquiry = Effect.map(
   requests("query"),
   (qs) => qs.map((q) => (q.params.out_trade_no ?? q.params.syssn ?? "").split(",").length)
 )
-
-// Refunds left "in progress" by a run with a short deadline (QFPay settles each at its second
-// enquiry): their handles, as saved from StillPending.
-const stillPending = (count: number) =>
-  Effect.gen(function*() {
-    const s = yield* sim
-    yield* s.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 2 })))
-    const payments = yield* Effect.forEach(Array.from({ length: count }), () => s.createPayment({ txamt: 1000 }))
-    const short = PollPolicy.make({ deadline: "1 second" })
-    return yield* Effect.forEach(payments, (p) =>
-      Effect.map(Effect.flip(refund({ syssn: p.syssn, txamt: 5 }, { poll: short })), (e) => {
-        if (e._tag !== "StillPending") {
-          throw new Error(e._tag)
-        }
-        return e.handle
-      }))
-  })
 
 // When each record's first enquiry of a run was decided (its state counts it), by an observer.
 const firstEnquiries = () => {

@@ -12,7 +12,6 @@
  *
  * @internal
  */
-import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -122,6 +121,7 @@ export interface Scheduler {
 const TRUE = Effect.succeed(true)
 const FALSE = Effect.succeed(false)
 const logObserverDefect = (defect: unknown) => Effect.logError("QFPay observer failed", defect)
+const logProgressDefect = (defect: unknown) => Effect.logError("QFPay poll progress hook failed", defect)
 
 // A record ends: counted, then handed back.
 const finish = (entry: Entry, result: Either.Either<Receipt, OperationError>) => {
@@ -150,6 +150,8 @@ export const make = (
     let seq = 0
     let wake = yield* Deferred.make<void>()
     let sleepingUntil = Infinity
+    // The loop was woken by a record scheduled while it slept (not by a slot's end).
+    let arrivedSignal = false
 
     const provide = <A, E>(effect: Effect.Effect<A, E, QFPayConfig | Transport>) =>
       effect.pipe(Effect.provideService(QFPayConfig, config), Effect.provideService(Transport, transport))
@@ -158,7 +160,10 @@ export const make = (
       entry.dueAt = dueAt
       entry.seq = seq++
       heap.push(entry)
-      if (dueAt < sleepingUntil) Deferred.unsafeDone(wake, Exit.void)
+      if (dueAt < sleepingUntil) {
+        arrivedSignal = true
+        Deferred.unsafeDone(wake, Exit.void)
+      }
     }
 
     // Every record's time comes from the scheduler's clock, as its own sleeps do.
@@ -229,16 +234,24 @@ export const make = (
       }
     }
 
+    // A progress hook that fails is logged: it must not end the scheduler's fibers (and with
+    // them every record in the heap).
     const report = (entry: Entry, nextIn: Option.Option<Duration.Duration>) =>
-      entry.state.polls === 0 ? Effect.void : entry.progress.onEnquiry({
-        handle: entry.state.handle,
-        attempt: entry.state.polls,
-        lastCode: entry.state.lastCode,
-        nextIn
-      })
+      entry.state.polls === 0 ? Effect.void : Effect.catchAllDefect(
+        entry.progress.onEnquiry({
+          handle: entry.state.handle,
+          attempt: entry.state.polls,
+          lastCode: entry.state.lastCode,
+          nextIn
+        }),
+        logProgressDefect
+      )
 
     // One enquiry for up to `maxBatch` records of the same kind; its rows go to each of them.
-    const enquire = (field: "out_trade_no" | "syssn", batch: ReadonlyArray<Entry>) => {
+    const enquire = (field: "out_trade_no" | "syssn", taken: ReadonlyArray<Entry>) => {
+      // Records whose caller stopped waiting while they sat in a buffer are not asked for.
+      const batch = taken.filter((e) => !e.cancelled)
+      if (batch.length === 0) return Effect.void
       const ids = [...new Set(batch.map((e) => keyOf(e.state.handle).id))]
       const params = compact({
         [field]: ids.join(","),
@@ -267,31 +280,58 @@ export const make = (
     // the other kind wait in `buffers` until a batch of theirs fills or nothing more is due.
     const buffers: Record<"out_trade_no" | "syssn", Array<Entry>> = { out_trade_no: [], syssn: [] }
     let woke: Extract<Decide.Event, { _tag: "Woke" }> = { _tag: "Woke", now: Number.NaN }
-    const full = (): "out_trade_no" | "syssn" | undefined =>
+    // When each buffer's oldest record was taken.
+    const since: Record<"out_trade_no" | "syssn", number> = { out_trade_no: 0, syssn: 0 }
+    // The kind whose batch goes out next, if one is ready: a full batch; or records that have
+    // waited longer than the window, full or not, so that records of one kind always due (a
+    // hundred thousand refunds under the rate limit) do not hold the other's back (and their
+    // deadlines with them).
+    const ready = (now: number): "out_trade_no" | "syssn" | undefined =>
       buffers.out_trade_no.length >= options.maxBatch
         ? "out_trade_no"
         : buffers.syssn.length >= options.maxBatch
         ? "syssn"
+        : buffers.syssn.length > 0 && now - since.syssn > window
+        ? "syssn"
+        : buffers.out_trade_no.length > 0 && now - since.out_trade_no > window
+        ? "out_trade_no"
         : undefined
+    const batchOf = (field: "out_trade_no" | "syssn", now: number) => {
+      const batch = buffers[field].splice(0, options.maxBatch)
+      since[field] = now
+      return [field, batch] as const
+    }
+    // Slots advancing a record they took (an observer's effect may yield): the last one to
+    // finish sends what is left, so that a batch is not split into one record per slot.
+    let advancing = 0
     const take: Effect.Effect<readonly ["out_trade_no" | "syssn", Array<Entry>] | undefined> = Effect.gen(
       function*() {
-        for (let field = full(); field === undefined; field = full()) {
+        for (;;) {
           const now = clock.unsafeCurrentTimeMillis()
+          const field = ready(now)
+          if (field !== undefined) return batchOf(field, now)
           const entry = heap.peek()
           if (entry === undefined || entry.dueAt > now + window) {
-            // Nothing more due: the fuller of what is left, if anything is.
+            // Nothing more due: the fuller of what is left, if anything is (and no other slot is
+            // still advancing a record it took: that one sends it).
+            if (advancing > 0) return undefined
             const rest = buffers.out_trade_no.length >= buffers.syssn.length ? "out_trade_no" : "syssn"
-            return buffers[rest].length === 0 ? undefined : [rest, buffers[rest].splice(0)] as const
+            return buffers[rest].length === 0 ? undefined : batchOf(rest, now)
           }
           heap.pop()
           if (entry.cancelled) continue
           if (woke.now !== now) woke = { _tag: "Woke", now }
-          if (yield* advance(entry, Decide.decide(entry.settings, entry.state, woke))) {
-            buffers[keyOf(entry.state.handle).field].push(entry)
+          advancing++
+          const wants = yield* Effect.ensuring(
+            advance(entry, Decide.decide(entry.settings, entry.state, woke)),
+            Effect.sync(() => advancing--)
+          )
+          if (wants && !entry.cancelled) {
+            const buffer = buffers[keyOf(entry.state.handle).field]
+            if (buffer.length === 0) since[keyOf(entry.state.handle).field] = clock.unsafeCurrentTimeMillis()
+            buffer.push(entry)
           }
         }
-        const field = full()!
-        return [field, buffers[field].splice(0, options.maxBatch)] as const
       }
     )
     const slot = Effect.gen(function*() {
@@ -299,37 +339,50 @@ export const make = (
         yield* enquire(batch[0], batch[1])
       }
     })
-    const round = Effect.all(Array.from({ length: options.concurrency }, () => slot), {
-      concurrency: "unbounded",
-      discard: true
+    // Slots are started as records fall due, up to `concurrency` at once; each ends when nothing
+    // is due, and its end wakes the loop. A slow enquiry holds one slot; the loop starts others
+    // for the records that fall due meanwhile.
+    const scope = yield* Effect.scope
+    let busy = 0
+    const slotEnded = Effect.sync(() => {
+      busy--
+      Deferred.unsafeDone(wake, Exit.void)
+    })
+    const startSlot = Effect.suspend(() => {
+      busy++
+      return Effect.forkIn(Effect.ensuring(slot, slotEnded), scope)
     })
 
     const loop = Effect.gen(function*() {
       let arrived = false
       for (;;) {
         const next = heap.peek()
-        const now = yield* Clock.currentTimeMillis
-        if (next === undefined || next.dueAt > now + window) {
-          sleepingUntil = next === undefined ? Infinity : next.dueAt
-          const signal = wake
-          yield* next === undefined
-            ? Deferred.await(signal)
-            : Effect.raceFirst(Effect.sleep(Duration.millis(next.dueAt - now)), Deferred.await(signal))
-          sleepingUntil = -Infinity
-          if (yield* Deferred.isDone(signal)) {
-            wake = yield* Deferred.make<void>()
-            arrived = true
+        const now = clock.unsafeCurrentTimeMillis()
+        const due = next !== undefined && next.dueAt <= now + window
+        if (due && busy < options.concurrency) {
+          if (arrived) {
+            // Woken by an operation due now: others registered in the same breath (a `track` of
+            // thousands, callers started together) land before the slots start, and go with them.
+            arrived = false
+            yield* Effect.sleep(COALESCE)
+            continue
           }
+          while (busy < options.concurrency) yield* startSlot
           continue
         }
-        if (arrived) {
-          // Woken by an operation due now: others registered in the same breath (a `track` of
-          // thousands, callers started together) land before the round, and go with it.
-          arrived = false
-          yield* Effect.sleep(COALESCE)
-          continue
+        // Nothing due (sleep until it is), or every slot busy (they take what falls due; wait
+        // for one to end).
+        sleepingUntil = due ? -Infinity : next === undefined ? Infinity : next.dueAt
+        const signal = wake
+        yield* due || next === undefined
+          ? Deferred.await(signal)
+          : Effect.raceFirst(Effect.sleep(Duration.millis(next.dueAt - now)), Deferred.await(signal))
+        sleepingUntil = -Infinity
+        if (yield* Deferred.isDone(signal)) {
+          wake = yield* Deferred.make<void>()
+          arrived = arrivedSignal
+          arrivedSignal = false
         }
-        yield* round
       }
     })
     yield* Effect.forkScoped(Effect.interruptible(loop))

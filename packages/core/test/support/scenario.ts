@@ -3,8 +3,8 @@
  * model of QFPay in this repository), each scenario whole on one virtual clock: sleeps take no
  * real time, and time never goes back between the steps of a scenario.
  */
-import { PollPolicy, type QFPayConfig, RetryPolicy, type Transport } from "@effect-qfpay/core"
-import { QFPayTest, Simulator, VirtualClock } from "@effect-qfpay/testing"
+import { PollPolicy, type QFPayConfig, refund, RetryPolicy, type Transport } from "@effect-qfpay/core"
+import { Behaviour, QFPayTest, Simulator, VirtualClock } from "@effect-qfpay/testing"
 import { Cause, Effect, Exit, Option, Schedule } from "effect"
 
 /** First enquiry at 3 s, then every 2 s, none after 30 s. */
@@ -49,3 +49,22 @@ export const refunds = Effect.flatMap(
   sim,
   (s) => Effect.map(s.transactions, (all) => all.filter((t) => t.kind === "refund"))
 )
+
+/**
+ * Refunds left "in progress" by a run with a short deadline (QFPay settles each at its second
+ * enquiry): their handles, as a backend saves them from StillPending.
+ */
+export const stillPending = (count: number) =>
+  Effect.gen(function*() {
+    const s = yield* sim
+    yield* s.setBehaviour(Behaviour.always(Behaviour.pending({ afterEnquiries: 2 })))
+    const payments = yield* Effect.forEach(Array.from({ length: count }), () => s.createPayment({ txamt: 1000 }))
+    const short = PollPolicy.make({ deadline: "1 second" })
+    return yield* Effect.forEach(payments, (p) =>
+      Effect.map(Effect.flip(refund({ syssn: p.syssn, txamt: 5 }, { poll: short })), (e) => {
+        if (e._tag !== "StillPending") {
+          throw new Error(`expected StillPending, got ${e._tag}`)
+        }
+        return e.handle
+      }))
+  })
