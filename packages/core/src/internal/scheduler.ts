@@ -1,6 +1,6 @@
 /**
- * Batched polling: one fiber and one heap of small records replace a fiber per operation in
- * progress. Records due within a short window are enquired together, up to 100 ids a request
+ * Batched polling: one loop, a few enquiry slots (fibers) and one heap of small records replace
+ * a fiber per operation in progress. Records due within a short window are enquired together, up to 100 ids a request
  * (the enquiry takes comma-separated `out_trade_no` / `syssn` lists), and each record's rows go
  * back through the same `decide` as inline polling: every record still follows its own poll
  * policy, deadline and `StillPending`.
@@ -273,11 +273,12 @@ export const make = (
       )
     }
 
-    // A round runs `concurrency` enquiry slots until nothing is due. Each slot, when free, takes
+    // Up to `concurrency` enquiry slots run while records are due. Each slot, when free, takes
     // the next batch from the heap, so that a record is taken (its state advanced, its `now`
     // read) when its enquiry goes out: under QFPay's rate limit a hundred thousand records due
     // together take minutes to enquire. A slow enquiry holds up its own records only. Records of
-    // the other kind wait in `buffers` until a batch of theirs fills or nothing more is due.
+    // the other kind wait in `buffers` until a batch of theirs fills, they have waited longer
+    // than the window, or nothing more is due.
     const buffers: Record<"out_trade_no" | "syssn", Array<Entry>> = { out_trade_no: [], syssn: [] }
     let woke: Extract<Decide.Event, { _tag: "Woke" }> = { _tag: "Woke", now: Number.NaN }
     // When each buffer's oldest record was taken.
