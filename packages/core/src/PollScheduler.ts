@@ -1,10 +1,12 @@
 /**
  * How operations in progress are polled. By default each one polls on its own (in the fiber
  * that waits for it), which suits a handful. A backend with many operations in progress, or one
- * that resumes thousands at start-up, provides `PollScheduler.layer()`: one fiber and a heap of
- * small records, operations due within a short window enquired together (up to 100 ids a
- * request, QFPay's `page_size` limit), each still following its own poll policy, deadline and
- * `StillPending`. Enquiries go through the `Transport`, so through its rate limiter.
+ * that resumes thousands at start-up, provides `PollScheduler.layer()`: a heap of small records
+ * and a few fibers (a loop and `concurrency` enquiry slots), operations due within a short window
+ * enquired together (up to 100 ids a request, QFPay's `page_size` limit), each still following
+ * its own poll policy, deadline and `StillPending`. A slot takes the next batch when it is free,
+ * so a slow enquiry holds up its own operations only. Enquiries go through the `Transport`, so
+ * through its rate limiter.
  *
  * ```ts
  * const program = Effect.forEach(handles, (h) => pollUntilSettled(h), { concurrency: "unbounded" })
