@@ -45,6 +45,49 @@ export const sign = (params: Record<string, string>): string => {
   return createHash("md5").update(s + CLIENT_KEY, "utf8").digest("hex").toUpperCase()
 }
 
+/**
+ * A payment large enough for every refund of a run, and a maker of those refunds' parameters:
+ * one cent each, a fresh `out_trade_no` (`prefix` and a count) each.
+ */
+export const refundTarget = async (url: string, prefix: string) => {
+  const { syssn } = await fetch(`${url}/_sandbox/payments`, {
+    method: "POST",
+    body: JSON.stringify({ txamt: 99_999_999_999 }),
+    headers: { "content-type": "application/json" }
+  }).then((r) => r.json() as Promise<{ syssn: string }>)
+  let seq = 0
+  return {
+    syssn,
+    params: () => ({ syssn, txamt: "1", out_trade_no: `${prefix}${++seq}`, txdtm: "2026-11-22 10:00:00" })
+  }
+}
+
+/** The raw client (the floor): the seeds' algorithm over undici, keep-alive, nothing else. The answer's body. */
+export const rawRefund = async (url: string, dispatcher: Dispatcher, params: Record<string, string>) => {
+  const response = await request(`${url}/trade/v1/refund`, {
+    method: "POST",
+    dispatcher,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-qf-appcode": APP_CODE,
+      "x-qf-sign": sign(params)
+    },
+    body: new URLSearchParams(params).toString()
+  })
+  return response.body.text()
+}
+
+/** A transport's `send` alone, doing the raw client's work (sign, encode) through it. The answer's body. */
+export const sendRefund = (transport: Transport.Service, params: Record<string, string>) =>
+  Effect.map(
+    transport.send({
+      endpoint: Endpoint.refund,
+      params,
+      headers: { "X-QF-APPCODE": APP_CODE, "X-QF-SIGN": sign(params) }
+    }),
+    (answer) => answer.body
+  )
+
 // Runs `total` operations with `concurrency` workers; per-operation latencies in ms, and the
 // client's own CPU time per operation (steadier than wall time when client and server share
 // the machine's cores).
@@ -195,14 +238,7 @@ export const run = async (options: {
 }) => {
   const { child, url } = await startSandbox()
   try {
-    const created = await fetch(`${url}/_sandbox/payments`, {
-      method: "POST",
-      body: JSON.stringify({ txamt: 99_999_999_999 }),
-      headers: { "content-type": "application/json" }
-    }).then((r) => r.json() as Promise<{ syssn: string }>)
-    const syssn = created.syssn
-    let seq = 0
-    const params = () => ({ syssn, txamt: "1", out_trade_no: `B${++seq}`, txdtm: "2026-11-22 10:00:00" })
+    const { params, syssn } = await refundTarget(url, "B")
     const check = (body: string) => {
       const answer = JSON.parse(body) as { respcd: string }
       if (answer.respcd !== "0000") throw new Error(`a refund answered ${answer.respcd}`)
@@ -210,20 +246,7 @@ export const run = async (options: {
 
     // The raw client: the seeds' algorithm over undici, keep-alive, nothing else.
     const agent = new Agent({ connections: 128, pipelining: 1 })
-    const raw = async () => {
-      const p = params()
-      const response = await request(`${url}/trade/v1/refund`, {
-        method: "POST",
-        dispatcher: agent,
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          "x-qf-appcode": APP_CODE,
-          "x-qf-sign": sign(p)
-        },
-        body: new URLSearchParams(p).toString()
-      })
-      check(await response.body.text())
-    }
+    const raw = async () => check(await rawRefund(url, agent, params()))
 
     // The library: the real program over each transport, as a user writes it (tracing on, the
     // default). Client-side rate limiting off: it holds a process to QFPay's 100 requests/s by
@@ -237,19 +260,8 @@ export const run = async (options: {
       runtime.runPromise(Effect.asVoid(refund({ syssn, txamt: 1 })))
 
     // Each transport's `send` alone: the raw client's work (sign, encode, parse) through it.
-    const sendAlone = (transport: Transport.Service, runtime: ManagedRuntime.ManagedRuntime<never, never>) => () => {
-      const p = params()
-      return runtime.runPromise(
-        Effect.map(
-          transport.send({
-            endpoint: Endpoint.refund,
-            params: p,
-            headers: { "X-QF-APPCODE": APP_CODE, "X-QF-SIGN": sign(p) }
-          }),
-          (answer) => check(answer.body)
-        )
-      )
-    }
+    const sendAlone = (transport: Transport.Service, runtime: ManagedRuntime.ManagedRuntime<never, never>) => () =>
+      runtime.runPromise(Effect.map(sendRefund(transport, params()), check))
     const bare = ManagedRuntime.make(Layer.empty)
     const clientRuntime = ManagedRuntime.make(NodeHttpClient.layerUndici)
     const client = await clientRuntime.runPromise(HttpClient.HttpClient)

@@ -7,12 +7,12 @@
  * `pnpm build && tsc -p bench/tsconfig.json && node bench/dist/profile.js [concurrency]`; with
  * `PROFILE_TOP=n`, also the n functions with the most self time in each.
  */
-import { Endpoint, refund } from "@effect-qfpay/core"
+import { refund } from "@effect-qfpay/core"
 import { NodeTransport } from "@effect-qfpay/http"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { Session } from "node:inspector"
-import { Agent, request } from "undici"
-import { APP_CODE, CLIENT_KEY, sign, startSandbox } from "./http.js"
+import { Agent } from "undici"
+import { APP_CODE, CLIENT_KEY, rawRefund, refundTarget, sendRefund, startSandbox } from "./http.js"
 
 interface ProfileNode {
   readonly id: number
@@ -75,13 +75,7 @@ const split = (profile: Profile, requests: number) => {
 const main = async () => {
   const { child, url } = await startSandbox()
   try {
-    const { syssn } = await fetch(`${url}/_sandbox/payments`, {
-      method: "POST",
-      body: JSON.stringify({ txamt: 99_999_999_999 }),
-      headers: { "content-type": "application/json" }
-    }).then((r) => r.json() as Promise<{ syssn: string }>)
-    let seq = 0
-    const params = () => ({ syssn, txamt: "1", out_trade_no: `P${++seq}`, txdtm: "2026-11-22 10:00:00" })
+    const { params, syssn } = await refundTarget(url, "P")
     const agent = new Agent({ connections: 128, pipelining: 1 })
     const runtime = ManagedRuntime.make(
       NodeTransport.layer({ environment: url, appCode: APP_CODE, clientKey: CLIENT_KEY, rateLimit: false }).pipe(
@@ -90,33 +84,8 @@ const main = async () => {
     )
     const transport = NodeTransport.make({ baseUrl: url, dispatcher: agent })
     const modes: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
-      ["raw undici", async () => {
-        const p = params()
-        const response = await request(`${url}/trade/v1/refund`, {
-          method: "POST",
-          dispatcher: agent,
-          headers: {
-            "content-type": "application/x-www-form-urlencoded",
-            "x-qf-appcode": APP_CODE,
-            "x-qf-sign": sign(p)
-          },
-          body: new URLSearchParams(p).toString()
-        })
-        JSON.parse(await response.body.text())
-      }],
-      ["NodeTransport send alone", () => {
-        const p = params()
-        return runtime.runPromise(
-          Effect.map(
-            transport.send({
-              endpoint: Endpoint.refund,
-              params: p,
-              headers: { "X-QF-APPCODE": APP_CODE, "X-QF-SIGN": sign(p) }
-            }),
-            (answer) => JSON.parse(answer.body)
-          )
-        )
-      }],
+      ["raw undici", async () => JSON.parse(await rawRefund(url, agent, params()))],
+      ["NodeTransport send alone", () => runtime.runPromise(Effect.map(sendRefund(transport, params()), JSON.parse))],
       ["refund over NodeTransport", () => runtime.runPromise(refund({ syssn, txamt: 1 }))]
     ]
     const session = new Session()

@@ -6,11 +6,11 @@
  * unrelated JavaScript (reading objects scattered over a few megabytes): whether any work before
  * a request, not the program's in particular, makes the exchange slower.
  */
-import { Endpoint, QFPayConfig, refund, Transport } from "@effect-qfpay/core"
+import { QFPayConfig, refund, Transport } from "@effect-qfpay/core"
 import { NodeTransport } from "@effect-qfpay/http"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { Agent, request } from "undici"
-import { APP_CODE, CLIENT_KEY, sign, startSandbox } from "./http.js"
+import { Agent } from "undici"
+import { APP_CODE, CLIENT_KEY, rawRefund, refundTarget, sendRefund, startSandbox } from "./http.js"
 import { median } from "./stats.js"
 
 // 30 µs of work that has nothing to do with a request: reads over objects spread through memory.
@@ -30,13 +30,7 @@ export const run = async (options: { readonly requests: number; readonly rounds:
   const { child, url } = await startSandbox()
   const agent = new Agent({ connections: 128, pipelining: 1 })
   try {
-    const { syssn } = await fetch(`${url}/_sandbox/payments`, {
-      method: "POST",
-      body: JSON.stringify({ txamt: 99_999_999_999 }),
-      headers: { "content-type": "application/json" }
-    }).then((r) => r.json() as Promise<{ syssn: string }>)
-    let seq = 0
-    const params = () => ({ syssn, txamt: "1", out_trade_no: `Q${++seq}`, txdtm: "2026-11-22 10:00:00" })
+    const { params, syssn } = await refundTarget(url, "Q")
     const node = NodeTransport.make({ baseUrl: url, dispatcher: agent })
     let sent = 0
     let answered = 0
@@ -55,34 +49,9 @@ export const run = async (options: { readonly requests: number; readonly rounds:
     const bare = ManagedRuntime.make(Layer.empty)
     const parts = { before: [] as Array<number>, exchange: [] as Array<number>, after: [] as Array<number> }
     const afterOtherWork: Array<number> = []
-    const sendAlone = () => {
-      const p = params()
-      return bare.runPromise(
-        Effect.map(
-          node.send({
-            endpoint: Endpoint.refund,
-            params: p,
-            headers: { "X-QF-APPCODE": APP_CODE, "X-QF-SIGN": sign(p) }
-          }),
-          (answer) => JSON.parse(answer.body)
-        )
-      )
-    }
+    const sendAlone = () => bare.runPromise(Effect.map(sendRefund(node, params()), JSON.parse))
     const ops: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
-      ["raw", async () => {
-        const p = params()
-        const response = await request(`${url}/trade/v1/refund`, {
-          method: "POST",
-          dispatcher: agent,
-          headers: {
-            "content-type": "application/x-www-form-urlencoded",
-            "x-qf-appcode": APP_CODE,
-            "x-qf-sign": sign(p)
-          },
-          body: new URLSearchParams(p).toString()
-        })
-        JSON.parse(await response.body.text())
-      }],
+      ["raw", async () => JSON.parse(await rawRefund(url, agent, params()))],
       ["send", sendAlone],
       ["send after other work", async () => {
         otherWork()

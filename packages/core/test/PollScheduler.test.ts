@@ -24,19 +24,37 @@ const idsPerEnquiry = Effect.map(
   (qs) => qs.map((q) => (q.params.out_trade_no ?? q.params.syssn ?? "").split(",").length)
 )
 
-// When each record's first enquiry of a run was decided (its state counts it), by an observer.
-const firstEnquiries = () => {
-  const askedAt = new Map<string, number>()
-  const observer = OperationObserver.make((state) =>
-    Effect.clockWith((clock) =>
-      Effect.sync(() => {
-        const id = Handle.describe(state.handle)
-        if (state.polls === 1 && !askedAt.has(id)) askedAt.set(id, clock.unsafeCurrentTimeMillis())
-      })
+// Handles saved from StillPending, resumed by `track` 10 s later under a scheduler of `options`
+// while the first `slow.times` enquiries take `slow.millis` each. The settlements, when each
+// record's first enquiry of the run was decided (its state counts it, seen by an observer) and
+// when all had ended: times from the resume.
+const resumeWithSlowEnquiries = (
+  count: number,
+  slow: { readonly millis: number; readonly times: number },
+  options: PollScheduler.Options
+) =>
+  Effect.gen(function*() {
+    const s = yield* sim
+    const handles = yield* stillPending(count)
+    yield* Effect.sleep("10 seconds")
+    yield* s.addFaults({ operation: "query", fault: FaultPlan.latency(slow.millis), times: slow.times })
+    const askedAt = new Map<string, number>()
+    const observer = OperationObserver.make((state) =>
+      Effect.clockWith((clock) =>
+        Effect.sync(() => {
+          const id = Handle.describe(state.handle)
+          if (state.polls === 1 && !askedAt.has(id)) askedAt.set(id, clock.unsafeCurrentTimeMillis())
+        })
+      )
     )
-  )
-  return { askedAt, observer }
-}
+    const now = Effect.clockWith((clock) => clock.currentTimeMillis)
+    const start = yield* now
+    const settled = yield* Stream.runCollect(PollScheduler.track(handles)).pipe(
+      Effect.provide(PollScheduler.layer(options)),
+      Effect.provideService(OperationObserver.OperationObserver, observer)
+    )
+    return { settled, asked: [...askedAt.values()].map((t) => t - start), endedAt: (yield* now) - start }
+  })
 
 describe("PollScheduler", () => {
   it.effect("under the documented rate limits: never above 100/s or 400/min, submits and enquiries together", () =>
@@ -162,22 +180,15 @@ describe("PollScheduler", () => {
 
   it.effect("records are taken as enquiry slots free up: each is asked for when its enquiry goes out", () =>
     scenario(Effect.gen(function*() {
-      const s = yield* sim
-      const handles = yield* stillPending(50)
-      yield* Effect.sleep("10 seconds")
       // Each enquiry takes 2 s to answer: five batches of 10, one in flight at a time.
-      yield* s.addFaults({ operation: "query", fault: FaultPlan.latency(2000), times: 5 })
-      const { askedAt, observer } = firstEnquiries()
-      const start = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-      const settled = yield* Stream.runCollect(PollScheduler.track(handles)).pipe(
-        Effect.provide(PollScheduler.layer({ maxBatch: 10, concurrency: 1 })),
-        Effect.provideService(OperationObserver.OperationObserver, observer)
-      )
+      const { asked, settled } = yield* resumeWithSlowEnquiries(50, { millis: 2000, times: 5 }, {
+        maxBatch: 10,
+        concurrency: 1
+      })
       expect(Chunk.every(settled, (x) => Either.isRight(x.result))).toBe(true)
       // Ten records taken each time the enquiry before has answered; not fifty taken at once,
       // forty of them to wait up to 8 s with a stale state.
-      const asked = [...askedAt.values()]
-      const rounds = [...new Set(asked.map((t) => Math.round((t - start) / 1000)))]
+      const rounds = [...new Set(asked.map((t) => Math.round(t / 1000)))]
       expect(asked).toHaveLength(50)
       expect(rounds.map((r) => r - rounds[0]!)).toEqual([0, 2, 4, 6, 8])
       expect((yield* idsPerEnquiry).slice(-5)).toEqual([10, 10, 10, 10, 10])
@@ -185,24 +196,16 @@ describe("PollScheduler", () => {
 
   it.effect("a slow enquiry holds up its own records only: the others are taken by the free enquiry slots", () =>
     scenario(Effect.gen(function*() {
-      const s = yield* sim
-      const handles = yield* stillPending(40)
-      yield* Effect.sleep("10 seconds")
       // The first enquiry takes 20 s to answer; the rest answer at once.
-      yield* s.addFaults({ operation: "query", fault: FaultPlan.latency(20_000), times: 1 })
-      const { askedAt, observer } = firstEnquiries()
-      const start = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-      const settled = yield* Stream.runCollect(PollScheduler.track(handles)).pipe(
-        Effect.provide(PollScheduler.layer({ maxBatch: 10, concurrency: 2 })),
-        Effect.provideService(OperationObserver.OperationObserver, observer)
-      )
+      const { asked, endedAt, settled } = yield* resumeWithSlowEnquiries(40, { millis: 20_000, times: 1 }, {
+        maxBatch: 10,
+        concurrency: 2
+      })
       expect(Chunk.every(settled, (x) => Either.isRight(x.result))).toBe(true)
       // Ten records wait for the slow answer; the thirty others are asked for at once.
-      const asked = [...askedAt.values()].map((t) => t - start)
       expect(asked).toHaveLength(40)
       expect(asked.filter((t) => t < 1000)).toHaveLength(40)
-      const settledAt = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-      expect(settledAt - start).toBeGreaterThanOrEqual(20_000)
+      expect(endedAt).toBeGreaterThanOrEqual(20_000)
     })))
 
   it.effect("pollUntilSettled under the scheduler, and interruption drops the record", () =>

@@ -322,15 +322,15 @@ export const make = (
           heap.pop()
           if (entry.cancelled) continue
           if (woke.now !== now) woke = { _tag: "Woke", now }
+          // No `ensuring` for the count: a slot is interrupted only with the whole scheduler, and
+          // `advance` catches an observer's defects.
           advancing++
-          const wants = yield* Effect.ensuring(
-            advance(entry, Decide.decide(entry.settings, entry.state, woke)),
-            Effect.sync(() => advancing--)
-          )
+          const wants = yield* advance(entry, Decide.decide(entry.settings, entry.state, woke))
+          advancing--
           if (wants && !entry.cancelled) {
-            const buffer = buffers[keyOf(entry.state.handle).field]
-            if (buffer.length === 0) since[keyOf(entry.state.handle).field] = clock.unsafeCurrentTimeMillis()
-            buffer.push(entry)
+            const field = keyOf(entry.state.handle).field
+            if (buffers[field].length === 0) since[field] = clock.unsafeCurrentTimeMillis()
+            buffers[field].push(entry)
           }
         }
       }
